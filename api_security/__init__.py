@@ -1,0 +1,1 @@
+"""How do you secure an API endpoint?"""

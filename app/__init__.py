@@ -1,0 +1,1 @@
+"""The composed app: every answer mounted into one FastAPI application."""

@@ -1,0 +1,1 @@
+"""Describe how you would implement authentication and authorization"""

@@ -1,0 +1,1 @@
+"""How do you handle error handling and logging in a production system?"""

@@ -1,0 +1,1 @@
+"""Explain microservices architecture and its trade-offs"""

@@ -1,0 +1,1 @@
+"""How do you handle database migrations in production?"""

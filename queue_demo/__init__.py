@@ -1,0 +1,1 @@
+"""Describe your experience with message queues and event-driven architecture"""

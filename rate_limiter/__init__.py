@@ -1,0 +1,1 @@
+"""How would you design a rate-limiting system?"""

@@ -1,0 +1,1 @@
+"""Explain the differences between REST and GraphQL"""

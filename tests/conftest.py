@@ -1,0 +1,94 @@
+"""Service fixtures for every test: one Redis and one PostgreSQL per run, a clean slice per test.
+
+Redis: each test package owns a database index, flushed before each of its tests.
+PostgreSQL: each test gets a fresh schema (named in the URL's search_path) and it is dropped after.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+import redis.asyncio
+from psycopg import sql
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from backing_services import ServiceUnavailable, resolve_services, sqlalchemy_async_url
+from backing_services.resolve import ServiceURLs
+from backing_services.urls import libpq_url
+
+TESTS = Path(__file__).parent
+# Index 0 is left to people's own use; each package's tests get their own index so that two
+# packages' tests (or two developers' runs of different packages) never flush each other's keys.
+PACKAGES = (
+    "backing_services", "app", "rate_limiter", "rest_vs_graphql", "migrations_demo",
+    "cap_theorem", "auth", "error_handling", "scaling", "microservices", "api_security",
+    "queue_demo", "mini_twilio",
+)
+
+
+def package_of(path: Path) -> str:
+    relative = path.resolve().relative_to(TESTS)
+    return relative.parts[0] if len(relative.parts) > 1 else "top"
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> Iterator[ServiceURLs]:
+    with ExitStack() as stack:
+        try:
+            urls = resolve_services(stack)
+        except ServiceUnavailable as error:
+            pytest.exit(str(error), returncode=3)
+        yield urls
+
+
+@pytest.fixture
+def redis_url(service_urls: ServiceURLs, request: pytest.FixtureRequest) -> str:
+    """A Redis URL whose database index belongs to this test's package, flushed for this test."""
+    package = package_of(request.path)
+    index = PACKAGES.index(package) + 1 if package in PACKAGES else 15
+    url = make_url(service_urls.redis_url).set(database=str(index))
+    rendered = url.render_as_string(hide_password=False)
+    client = redis.Redis.from_url(rendered, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return rendered
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    """An async Redis client on this test's clean database; replies are `str`, not bytes."""
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def database_url(service_urls: ServiceURLs, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A plain `postgresql://` URL whose search_path is a schema made for this test alone."""
+    schema = f"t_{package_of(request.path)}_{uuid.uuid4().hex[:10]}"
+    admin_url = libpq_url(service_urls.database_url)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        # A test that leaked a connection holding locks fails here instead of hanging the run.
+        admin.execute("SET lock_timeout = '10s'")
+        admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An async SQLAlchemy engine (psycopg 3) bound to this test's schema."""
+    engine = create_async_engine(sqlalchemy_async_url(database_url))
+    yield engine
+    await engine.dispose()
