@@ -1,3 +1,3 @@
 """`python -m api_security`: the demo for "How do you secure an API endpoint?"."""
 
-print("api_security: the answer to \"How do you secure an API endpoint?\" is coming (issue #6).")
+print('api_security: the answer to "How do you secure an API endpoint?" is coming (issue #6).')

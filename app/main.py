@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.redis = redis.asyncio.Redis.from_url(
-            redis_url, socket_timeout=READINESS_TIMEOUT_S, socket_connect_timeout=READINESS_TIMEOUT_S
+            redis_url,
+            socket_timeout=READINESS_TIMEOUT_S,
+            socket_connect_timeout=READINESS_TIMEOUT_S,
         )
         app.state.engine = create_async_engine(
             sqlalchemy_async_url(database_url),

@@ -98,10 +98,15 @@ def redis_server_argv(port: int, *extra: str) -> list[str]:
     """A throwaway redis-server: loopback only, nothing saved to disk, its own port."""
     return [
         "redis-server",
-        "--port", str(port),
-        "--bind", LOOPBACK,
-        "--save", "",
-        "--appendonly", "no",
-        "--protected-mode", "no",
+        "--port",
+        str(port),
+        "--bind",
+        LOOPBACK,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
         *extra,
     ]

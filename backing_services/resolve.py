@@ -67,10 +67,13 @@ def resolve_services(stack: ExitStack, settings: Settings | None = None) -> Serv
     if redis_url is None or database_url is None:
         if not docker_answers(settings.service_connect_timeout_s):
             missing = " and ".join(
-                env for env, value in (("REDIS_URL", redis_url), ("DATABASE_URL", database_url))
+                env
+                for env, value in (("REDIS_URL", redis_url), ("DATABASE_URL", database_url))
                 if value is None
             )
-            raise ServiceUnavailable(f"{missing} not set and no Docker engine answers: {HOW_TO_PROVIDE}")
+            raise ServiceUnavailable(
+                f"{missing} not set and no Docker engine answers: {HOW_TO_PROVIDE}"
+            )
         if redis_url is None:
             redis_url = _start_redis_container(stack)
         if database_url is None:

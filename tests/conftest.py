@@ -27,9 +27,19 @@ TESTS = Path(__file__).parent
 # Index 0 is left to people's own use; each package's tests get their own index so that two
 # packages' tests (or two developers' runs of different packages) never flush each other's keys.
 PACKAGES = (
-    "backing_services", "app", "rate_limiter", "rest_vs_graphql", "migrations_demo",
-    "cap_theorem", "auth", "error_handling", "scaling", "microservices", "api_security",
-    "queue_demo", "mini_twilio",
+    "backing_services",
+    "app",
+    "rate_limiter",
+    "rest_vs_graphql",
+    "migrations_demo",
+    "cap_theorem",
+    "auth",
+    "error_handling",
+    "scaling",
+    "microservices",
+    "api_security",
+    "queue_demo",
+    "mini_twilio",
 )
 
 

@@ -25,7 +25,9 @@ def test_a_driver_suffix_is_removed_for_libpq() -> None:
 
 
 def test_a_non_postgres_url_is_refused_with_its_scheme_named() -> None:
-    with pytest.raises(ValueError, match=r"not a PostgreSQL URL: mysql:// \(expected postgresql://\)"):
+    with pytest.raises(
+        ValueError, match=r"not a PostgreSQL URL: mysql:// \(expected postgresql://\)"
+    ):
         sqlalchemy_async_url("mysql://u@h/db")
 
 
