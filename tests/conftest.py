@@ -11,17 +11,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 import redis.asyncio
-from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from backing_services import ServiceUnavailable, resolve_services, sqlalchemy_async_url
 from backing_services.resolve import ServiceURLs
-from backing_services.urls import libpq_url
+from backing_services.schemas import drop_schema, recreate_schema
 
 TESTS = Path(__file__).parent
 # Index 0 is left to people's own use; each package's tests get their own index so that two
@@ -85,15 +83,9 @@ async def redis_client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
 def database_url(service_urls: ServiceURLs, request: pytest.FixtureRequest) -> Iterator[str]:
     """A plain `postgresql://` URL whose search_path is a schema made for this test alone."""
     schema = f"t_{package_of(request.path)}_{uuid.uuid4().hex[:10]}"
-    admin_url = libpq_url(service_urls.database_url)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        # A test that leaked a connection holding locks fails here instead of hanging the run.
-        admin.execute("SET lock_timeout = '10s'")
-        admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    # A test that leaked a connection holding locks fails at the drop instead of hanging the run.
+    yield recreate_schema(service_urls.database_url, schema)
+    drop_schema(service_urls.database_url, schema)
 
 
 @pytest.fixture
