@@ -38,6 +38,10 @@ class DomainError(Exception):
         self.extra = extra or {}
 
 
+class BadRequest(DomainError):
+    status, slug = 400, "bad-request"
+
+
 class NotFound(DomainError):
     status, slug = 404, "not-found"
 
@@ -66,17 +70,16 @@ class UpstreamUnavailable(DomainError):
     status, slug = 503, "upstream-unavailable"
 
 
-def problem_response(
+def problem_body(
     status: int,
     detail: str,
     *,
     slug: str | None = None,
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
-) -> JSONResponse:
-    """A problem+json response; `title` is the status phrase so clients can rely on it."""
+) -> dict[str, Any]:
+    """The RFC 9457 members; `title` is the status phrase so clients can rely on it."""
     body: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE_BASE}{slug}" if slug else "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -88,6 +91,21 @@ def problem_response(
     if errors is not None:
         body["errors"] = errors
     body.update(extra or {})
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """A problem+json response (`Content-Type: application/problem+json`)."""
+    body = problem_body(status, detail, slug=slug, instance=instance, errors=errors, extra=extra)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

@@ -1,0 +1,200 @@
+"""Backoff: delays are bounded and jittered, stop at the deadline, and only transient errors retry."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from error_handling.retry import Backoff, retry
+
+
+class FakeTime:
+    """A clock that only moves when the code under test sleeps, so tests never wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Flaky:
+    """Fails with `error` the first `failures` times, then answers "ok"."""
+
+    def __init__(self, failures: int, error: Exception | None = None) -> None:
+        self.failures, self.calls = failures, 0
+        self.error = error or ConnectionError("reset by peer")
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return "ok"
+
+
+async def test_a_transient_error_is_retried_until_it_succeeds() -> None:
+    # Rule: a blip (connection reset) is worth another try.
+    time, operation = FakeTime(), Flaky(failures=2)
+
+    result = await retry(
+        operation, idempotent=True, transient=(ConnectionError,), sleep=time.sleep, clock=time.clock
+    )
+
+    assert result == "ok"
+    assert operation.calls == 3
+
+
+async def test_delays_grow_exponentially_up_to_the_cap_under_full_jitter() -> None:
+    # Rule: wait n is uniform in [0, min(cap, base·2ⁿ)]; with the random draw at 1 we see the ceilings.
+    time, operation = FakeTime(), Flaky(failures=5)
+    backoff = Backoff(base_s=0.1, cap_s=0.5, max_attempts=6, deadline_s=60)
+
+    await retry(
+        operation,
+        idempotent=True,
+        transient=(ConnectionError,),
+        backoff=backoff,
+        sleep=time.sleep,
+        clock=time.clock,
+        rand=lambda: 1.0,
+    )
+
+    assert time.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.5, 0.5])
+
+
+async def test_jitter_spreads_clients_that_failed_together() -> None:
+    # Rule: without jitter, every client retries at the same instant and fails together again.
+    first_waits = []
+    for seed in range(50):
+        time, draw = FakeTime(), random.Random(seed)
+        await retry(
+            Flaky(failures=1),
+            idempotent=True,
+            transient=(ConnectionError,),
+            sleep=time.sleep,
+            clock=time.clock,
+            rand=draw.random,
+        )
+        first_waits.extend(time.sleeps)
+
+    assert len(set(first_waits)) == 50
+    assert all(0 <= wait <= Backoff().base_s for wait in first_waits)
+
+
+async def test_retrying_stops_at_the_deadline_with_the_last_error() -> None:
+    # Rule: a retry that would end after the deadline is not attempted; the caller hears why.
+    time, operation = FakeTime(), Flaky(failures=100)
+    backoff = Backoff(base_s=1, cap_s=8, max_attempts=100, deadline_s=10)
+
+    with pytest.raises(ConnectionError, match="reset by peer"):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError,),
+            backoff=backoff,
+            sleep=time.sleep,
+            clock=time.clock,
+            rand=lambda: 1.0,
+        )
+
+    assert time.sleeps == [1, 2, 4]  # the next wait, 8 s, would end at 15 s > 10 s
+    assert operation.calls == 4
+
+
+async def test_retrying_stops_after_max_attempts() -> None:
+    # Rule: attempts are bounded even when time is not.
+    time, operation = FakeTime(), Flaky(failures=100)
+
+    with pytest.raises(ConnectionError):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError,),
+            backoff=Backoff(max_attempts=3, deadline_s=1000),
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert operation.calls == 3
+
+
+async def test_a_non_transient_error_is_raised_at_once() -> None:
+    # Rule: a bug or a 4xx will fail the same way every time; retrying only delays the answer.
+    time, operation = FakeTime(), Flaky(failures=1, error=ValueError("bad phone number"))
+
+    with pytest.raises(ValueError, match="bad phone number"):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError,),
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert operation.calls == 1
+    assert time.sleeps == []
+
+
+async def test_a_non_idempotent_operation_runs_exactly_once() -> None:
+    # Rule: after a timeout we do not know whether it happened; repeating it might do it twice.
+    time, operation = FakeTime(), Flaky(failures=1)
+
+    with pytest.raises(ConnectionError):
+        await retry(
+            operation,
+            idempotent=False,
+            transient=(ConnectionError,),
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert operation.calls == 1
+
+
+@pytest.mark.parametrize(
+    "bad", [{"base_s": 0}, {"base_s": 2, "cap_s": 1}, {"max_attempts": 0}, {"deadline_s": 0}]
+)
+def test_a_nonsensical_backoff_is_refused(bad: dict[str, float]) -> None:
+    # Rule: a policy that could spin or never retry is a configuration error, caught at once.
+    with pytest.raises(ValueError, match="need"):
+        Backoff(**bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.floats(0.001, 1),
+    factor=st.floats(1, 100),
+    attempts=st.integers(1, 12),
+    deadline=st.floats(0.01, 30),
+    seed=st.integers(0, 2**32),
+)
+async def test_every_wait_is_within_its_ceiling_and_all_fit_the_deadline(
+    base: float, factor: float, attempts: int, deadline: float, seed: int
+) -> None:
+    # Rule: whatever the policy and the draws, no wait exceeds its ceiling and none passes the deadline.
+    time, draw = FakeTime(), random.Random(seed)
+    backoff = Backoff(base_s=base, cap_s=base * factor, max_attempts=attempts, deadline_s=deadline)
+
+    with pytest.raises(ConnectionError):
+        await retry(
+            Flaky(failures=10**6),
+            idempotent=True,
+            transient=(ConnectionError,),
+            backoff=backoff,
+            sleep=time.sleep,
+            clock=time.clock,
+            rand=draw.random,
+        )
+
+    ceilings = list(backoff.ceilings())
+    assert len(time.sleeps) <= attempts - 1
+    assert all(0 <= wait <= ceiling for wait, ceiling in zip(time.sleeps, ceilings, strict=False))
+    assert sum(time.sleeps) <= deadline
