@@ -1,0 +1,312 @@
+"""Benchmark: decisions per second and latency of each limiter against one loopback Redis.
+
+`python benchmarks/rate_limiter.py` prints a table and writes benchmarks/results/rate_limiter.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis.asyncio
+from limits import RateLimitItemPerHour, RateLimitItemPerSecond
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
+from rich.console import Console
+from rich.table import Table
+
+# Run as a file, this folder comes first on sys.path and this file's name would hide the package.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from backing_services.local_processes import (  # noqa: E402
+    free_port,
+    redis_server_argv,
+    redis_server_available,
+    running,
+)
+from backing_services.resolve import services_for_demo  # noqa: E402
+from rate_limiter import Policy, RedisTokenBucket, TokenBucket  # noqa: E402
+from rate_limiter.http import FailureCounts  # noqa: E402
+from rate_limiter.settings import RateLimiterSettings, limiter_redis  # noqa: E402
+
+PREFIX = "bench_rate_limiter"
+RESULTS = Path(__file__).parent / "results" / "rate_limiter.json"
+Operation = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class Row:
+    name: str
+    tasks: int
+    ops: int
+    per_second: float
+    p50_us: float
+    p99_us: float
+    vs_floor: float = 0.0
+
+
+@dataclass
+class Sample:
+    latencies_ns: list[int]
+    elapsed_s: float = 0.0
+
+    def row(self, name: str, tasks: int) -> Row:
+        cuts = statistics.quantiles(self.latencies_ns, n=100)
+        ops = len(self.latencies_ns)
+        return Row(name, tasks, ops, ops / self.elapsed_s, cuts[49] / 1e3, cuts[98] / 1e3)
+
+
+async def measure(op: Operation, tasks: int, seconds: float, max_ops: int, sample: Sample) -> None:
+    """Run `op` from `tasks` concurrent tasks until `seconds` or `max_ops`; bounded both ways."""
+    for _ in range(min(100, max_ops // 10)):  # warm-up: connections, script cache
+        await op()
+    latencies = sample.latencies_ns
+    budget = len(latencies) + max_ops
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline and len(latencies) < budget:
+            start = time.perf_counter_ns()
+            await op()
+            latencies.append(time.perf_counter_ns() - start)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+    sample.elapsed_s += time.perf_counter() - started
+
+
+async def measure_all(
+    scenarios: list[tuple[str, Operation]], seconds: float, max_ops: int, rounds: int
+) -> list[Row]:
+    """Scenarios take turns, round after round, so a busy spell on the machine hits them alike."""
+    rows = []
+    for tasks in (1, 32):
+        samples = {name: Sample([]) for name, _ in scenarios}
+        for _ in range(rounds):
+            for name, op in scenarios:
+                await measure(op, tasks, seconds / rounds, max_ops // rounds, samples[name])
+        rows += [samples[name].row(name, tasks) for name, _ in scenarios]
+    return rows
+
+
+def silent_listener() -> socket.socket:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    return listener
+
+
+async def run(
+    redis_url: str, seconds: float, max_ops: int, rounds: int
+) -> tuple[list[Row], dict[str, float]]:
+    client = redis.asyncio.Redis.from_url(redis_url, max_connections=64)
+    storage = RedisStorage(
+        redis_url.replace("redis://", "async+redis://", 1),
+        implementation="redispy",
+        key_prefix=PREFIX,
+    )
+    per_second, per_hour = RateLimitItemPerSecond(10**9), RateLimitItemPerHour(10**9)
+    memory = TokenBucket(1e9, 1e9)
+    one = RedisTokenBucket(client, 1e9, 1e9, PREFIX)
+    two = RedisTokenBucket(
+        client, 1e9, 1e9, PREFIX, name="burst", extra_policies=[Policy("hourly", 1e9, 1e9)]
+    )
+    exhausted_cached = RedisTokenBucket(client, 1, 1e-6, PREFIX, name="cached")
+    exhausted_uncached = RedisTokenBucket(
+        client, 1, 1e-6, PREFIX, name="uncached", local_deny_cache=False
+    )
+    await client.set(f"{PREFIX}:floor", "1")
+    await exhausted_cached.acquire("exhausted")
+    await exhausted_uncached.acquire("exhausted")
+
+    def limits_op(strategy: type, items: list[object]) -> Operation:
+        limiter, caller = strategy(storage), f"{strategy.__name__}-{len(items)}"
+
+        async def op() -> bool:
+            return all([await limiter.hit(item, caller) for item in items])  # one trip per limit
+
+        return op
+
+    async def memory_op() -> object:
+        return memory.acquire("bench")
+
+    scenarios: list[tuple[str, Operation]] = [
+        ("floor: one GET round trip", lambda: client.get(f"{PREFIX}:floor")),
+        ("in-memory token bucket", memory_op),
+        ("Redis token bucket, 1 policy", lambda: one.acquire("bench")),
+        ("Redis token bucket, 2 policies", lambda: two.acquire("bench")),
+        ("Redis bucket, denied, local deny cache", lambda: exhausted_cached.acquire("exhausted")),
+        ("Redis bucket, denied, no local cache", lambda: exhausted_uncached.acquire("exhausted")),
+        ("limits fixed window, 1 limit", limits_op(FixedWindowRateLimiter, [per_second])),
+        ("limits moving window, 1 limit", limits_op(MovingWindowRateLimiter, [per_second])),
+        (
+            "limits sliding counter, 1 limit",
+            limits_op(SlidingWindowCounterRateLimiter, [per_second]),
+        ),
+        (
+            "limits fixed window, 2 limits",
+            limits_op(FixedWindowRateLimiter, [per_second, per_hour]),
+        ),
+        (
+            "limits moving window, 2 limits",
+            limits_op(MovingWindowRateLimiter, [per_second, per_hour]),
+        ),
+        (
+            "limits sliding counter, 2 limits",
+            limits_op(SlidingWindowCounterRateLimiter, [per_second, per_hour]),
+        ),
+    ]
+    try:
+        rows = await measure_all(scenarios, seconds, max_ops, rounds)
+        rows.append(await outage_row(max(5, min(50, max_ops // 100))))
+    finally:
+        keys = [key async for key in client.scan_iter(f"{PREFIX}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    return rows, goals(rows)
+
+
+async def outage_row(ops: int) -> Row:
+    """Fail-open against a Redis that accepts connections and never answers: the timeout bounds it."""
+    listener = silent_listener()
+    settings = RateLimiterSettings()
+    client = limiter_redis(f"redis://127.0.0.1:{listener.getsockname()[1]}/0", settings)
+    bucket = RedisTokenBucket(client, 10, 10, PREFIX)
+    counts = FailureCounts()
+
+    async def fail_open() -> None:
+        try:
+            await bucket.acquire("bench")
+        except (redis.RedisError, OSError):
+            counts.allowed += 1
+
+    sample = Sample([])
+    try:
+        await measure(fail_open, 1, 30, ops, sample)
+    finally:
+        await client.aclose()
+        listener.close()
+    return sample.row(f"fail-open, Redis hung ({settings.redis_timeout_s * 1e3:g} ms timeout)", 1)
+
+
+def goals(rows: list[Row]) -> dict[str, float]:
+    by = {(row.name, row.tasks): row for row in rows}
+    for row in rows:
+        floor = by.get(("floor: one GET round trip", row.tasks))
+        row.vs_floor = row.per_second / floor.per_second if floor else 0.0
+    best_limits_two = max(
+        r.per_second
+        for r in rows
+        if r.tasks == 1 and r.name.startswith("limits") and "2 limits" in r.name
+    )
+    best_limits_one = max(
+        r.per_second
+        for r in rows
+        if r.tasks == 1 and r.name.startswith("limits") and "1 limit" in r.name
+    )
+    return {
+        "bucket_1_policy_vs_floor (goal >= 0.9)": by[("Redis token bucket, 1 policy", 1)].vs_floor,
+        "bucket_1_policy_vs_best_limits_1_limit": by[("Redis token bucket, 1 policy", 1)].per_second
+        / best_limits_one,
+        "bucket_2_policies_vs_best_limits_2_limits (goal >= 1.6)": by[
+            ("Redis token bucket, 2 policies", 1)
+        ].per_second
+        / best_limits_two,
+        "denied_with_local_cache_vs_floor (goal >= 10)": by[
+            ("Redis bucket, denied, local deny cache", 1)
+        ].vs_floor,
+    }
+
+
+def report(rows: list[Row], ratios: dict[str, float], redis_version: str) -> dict[str, object]:
+    console = Console(width=120)
+    table = Table(title="rate limiter decisions against one loopback Redis")
+    for column in ("scenario", "tasks", "ops", "decisions/s", "p50 µs", "p99 µs", "× floor"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for row in rows:
+        table.add_row(
+            row.name, str(row.tasks), str(row.ops), f"{row.per_second:,.0f}",
+            f"{row.p50_us:,.0f}", f"{row.p99_us:,.0f}", f"{row.vs_floor:.2f}",
+        )  # fmt: skip
+    console.print(table)
+    for goal, value in ratios.items():
+        console.print(f"{goal}: [bold]{value:.2f}[/bold]")
+    return {
+        "command": " ".join(["python benchmarks/rate_limiter.py", *sys.argv[1:]]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "redis": redis_version,
+            "note": "loopback Redis on the same machine",
+        },
+        "rows": [asdict(row) for row in rows],
+        "ratios": ratios,
+    }
+
+
+async def redis_version(redis_url: str) -> str:
+    probe = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        return str((await probe.info("server"))["redis_version"])
+    finally:
+        await probe.aclose()
+
+
+def main(seconds: float, max_ops: int, rounds: int, output: Path, own_redis: bool) -> None:
+    with ExitStack() as stack:
+        if own_redis:  # a throwaway redis-server: no other clients' traffic in the figures
+            port = free_port()
+            stack.enter_context(running(redis_server_argv(port), port=port, name="redis-server"))
+            redis_url = f"redis://127.0.0.1:{port}/0"
+        else:
+            redis_url = stack.enter_context(services_for_demo()).redis_url
+        version = asyncio.run(redis_version(redis_url))
+        rows, ratios = asyncio.run(run(redis_url, seconds, max_ops, rounds))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report(rows, ratios, version), indent=2) + "\n")
+    print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.5, help="per scenario (default 1.5)")
+    parser.add_argument("--max-ops", type=int, default=20_000, help="per scenario (default 20000)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="turns each scenario takes (default 5)"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--own-redis", action="store_true", help="start a private redis-server instead of REDIS_URL"
+    )
+    arguments = parser.parse_args()
+    if arguments.seconds <= 0 or arguments.rounds < 1 or arguments.max_ops < 100 * arguments.rounds:
+        parser.error("--seconds and --rounds must be positive, --max-ops at least 100 per round")
+    if arguments.own_redis and not redis_server_available():
+        parser.error("--own-redis needs the redis-server binary on PATH")
+    main(
+        arguments.seconds,
+        arguments.max_ops,
+        arguments.rounds,
+        arguments.output,
+        arguments.own_redis,
+    )
