@@ -1,0 +1,1 @@
+"""SQL the package runs, one file per statement group, read at import time."""
