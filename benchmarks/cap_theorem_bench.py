@@ -1,0 +1,165 @@
+"""Measure the CAP theorem's two halves on real redis-server processes; print tables, write JSON.
+
+P: each mode under a partition (the demo's scenarios, longer).  E (PACELC's "else"): with no
+partition, what waiting for the replica (`WAIT 1`) costs in latency, and what it buys in reads.
+
+Run from the repo root:  .venv/bin/python -m benchmarks.cap_theorem_bench [--writes 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cap_theorem.__main__ import outcome_table
+from cap_theorem.cluster import primary_and_replica
+from cap_theorem.linearizability import check_register
+from cap_theorem.metrics import summarize
+from cap_theorem.scenarios import MODES, run_scenario
+from cap_theorem.settings import CapTheoremSettings
+from cap_theorem.timeline import plot_timeline
+from cap_theorem.workload import KEY
+
+RESULTS = Path(__file__).parent / "results" / "cap_theorem.json"
+FIGURE = Path(__file__).parents[1] / "cap_theorem" / "img" / "timeline.png"
+LINK_DELAYS_MS = (0.0, 1.0, 5.0)  # same host; same zone; another zone or region, roughly
+WAIT_TIMEOUT_MS = 1_000
+
+
+async def pacelc(writes: int, delay_ms: float, wait: bool) -> dict[str, Any]:
+    """One client writes `writes` times, then reads the replica at once: is its write there?"""
+    async with primary_and_replica() as cluster:
+        cluster.link.latency_s = delay_ms / 1000
+        primary, replica = cluster.primary.admin, cluster.replica.admin
+        took, seen_on_replica, unacknowledged = [], 0, 0
+        for value in range(1, writes + 1):
+            started = time.perf_counter()
+            await primary.rpush(KEY, value)
+            if wait and await primary.wait(1, WAIT_TIMEOUT_MS) < 1:
+                unacknowledged += 1
+            took.append((time.perf_counter() - started) * 1000)
+            seen_on_replica += await replica.lindex(KEY, -1) == str(value)
+        took.sort()
+        return {
+            "link_delay_ms": delay_ms,
+            "write": "RPUSH + WAIT 1" if wait else "RPUSH",
+            "writes": writes,
+            "p50_ms": round(statistics.median(took), 3),
+            "p99_ms": round(took[int(len(took) * 0.99) - 1], 3),
+            "read_own_write_on_replica": round(seen_on_replica / writes, 4),
+            "unacknowledged": unacknowledged,
+        }
+
+
+def machine() -> dict[str, Any]:
+    redis_version = subprocess.run(
+        ["redis-server", "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[2]
+    return {
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "redis": redis_version.removeprefix("v="),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cap_theorem_bench")
+    parser.add_argument(
+        "--writes", type=int, default=500, choices=range(10, 10_001), metavar="10-10000"
+    )
+    parser.add_argument("--partition-s", type=float, default=3.0)
+    args = parser.parse_args()
+    console = Console(width=120)
+    settings = CapTheoremSettings(healthy_s=1.0, partition_s=args.partition_s, healed_s=2.0)
+
+    runs, checker = [], []
+    for mode in MODES.values():
+        run = asyncio.run(run_scenario(mode, settings))
+        started = time.perf_counter()
+        verdict = check_register(run.history.operations, max_states=settings.max_checker_states)
+        checker.append(
+            {
+                "mode": mode.name,
+                "operations": len(run.history.operations),
+                "states_explored": verdict.states_explored,
+                "checker_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        )
+        runs.append((run, summarize(run, settings.max_checker_states)))
+    console.print(outcome_table(runs))
+    checker_table = Table(title="The linearizability checker on these histories")
+    for column in ("mode", "operations", "states explored", "checker ms"):
+        checker_table.add_column(column, justify="left" if column == "mode" else "right")
+    for measured in checker:
+        checker_table.add_row(*(str(value) for value in measured.values()))
+    console.print(checker_table)
+    plot_timeline(runs, FIGURE)
+
+    rows = [
+        asyncio.run(pacelc(args.writes, delay, wait))
+        for delay in LINK_DELAYS_MS
+        for wait in (False, True)
+    ]
+    table = Table(title=f"PACELC, no partition: {args.writes} sequential writes per row")
+    for column in ("link delay", "write", "p50 ms", "p99 ms", "replica had it", "unacknowledged"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            f"{row['link_delay_ms']:.0f} ms",
+            row["write"],
+            f"{row['p50_ms']:.2f}",
+            f"{row['p99_ms']:.2f}",
+            f"{row['read_own_write_on_replica']:.1%}",
+            str(row["unacknowledged"]),
+        )
+    console.print(table)
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "settings": settings.model_dump(mode="json"),
+                "scenarios": [
+                    {
+                        "mode": s.mode,
+                        "ok": s.ok,
+                        "failed": s.failed,
+                        "availability": round(s.availability, 4),
+                        "stale_reads": s.stale_reads,
+                        "lost_acknowledged_writes": s.lost_writes,
+                        "checker": s.verdict.label,
+                        "first_violation": None
+                        if s.verdict.linearizable
+                        else s.verdict.explanation,
+                        "p50_read_ms": s.p50_read_ms and round(s.p50_read_ms, 3),
+                        "p50_write_ms": s.p50_write_ms and round(s.p50_write_ms, 3),
+                    }
+                    for _, s in runs
+                ],
+                "checker": checker,
+                "pacelc": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    console.print(f"Wrote {RESULTS} and {FIGURE}", markup=False)
+
+
+if __name__ == "__main__":
+    main()
