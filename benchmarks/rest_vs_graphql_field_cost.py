@@ -1,0 +1,314 @@
+"""Where does a GraphQL request's time go? Per-field cost, the twin's overhead, and a profile.
+
+Run: `python -m benchmarks.rest_vs_graphql_field_cost [--runs 300]`; writes
+`benchmarks/results/rest_vs_graphql_field_cost.json`. Everything runs in-process, one variant at a
+time in rotation (so a busy machine slows them alike), on 50 messages × 9 fields.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import platform
+import pstats
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import strawberry
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import Info
+
+from backing_services import sqlalchemy_async_url
+from backing_services.resolve import services_for_demo
+from backing_services.schemas import drop_schema, recreate_schema
+from rest_vs_graphql import models
+from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
+from rest_vs_graphql.graphql_http import build_schema
+from rest_vs_graphql.rest_api import message_json
+from rest_vs_graphql.screens import LIST_QUERY
+from rest_vs_graphql.seed import SeedSize, seed
+from rest_vs_graphql.settings import TwinSettings
+from rest_vs_graphql.twins import create_twins_app
+
+RESULTS = Path(__file__).parent / "results" / "rest_vs_graphql_field_cost.json"
+SCHEMA = "bench_rest_vs_graphql"
+PAGE = 50
+
+
+# A bare Strawberry schema of the same shape: no guards, no loaders, no service layer, no lock;
+# only ParserCache and ValidationCache, which any production schema should have.
+
+
+@strawberry.type
+class BareMessage:
+    sid: str
+    from_: str = strawberry.field(name="from")
+    to: str
+    body: str
+    status: str
+    direction: str
+    price: str | None
+    date_created: datetime
+    date_updated: datetime
+
+
+@strawberry.type
+class BareEdge:
+    node: BareMessage
+
+
+@strawberry.type
+class BareConnection:
+    edges: list[BareEdge]
+
+
+@strawberry.type
+class BareAccount:
+    sid: str
+    rows: strawberry.Private[list[BareMessage] | None] = None
+
+    @strawberry.field
+    async def messages(self, info: Info[dict[str, Any], None], first: int) -> BareConnection:
+        rows = self.rows
+        if rows is None:  # the database variant: the same statement the service layer sends
+            session: AsyncSession = info.context["session"]
+            found = await session.scalars(
+                select(models.Message)
+                .where(models.Message.account_sid == self.sid)
+                .order_by(models.Message.created_at.desc(), models.Message.sid.desc())
+                .limit(first + 1)
+            )
+            rows = [bare(m) for m in list(found)[:first]]
+        return BareConnection(edges=[BareEdge(node=m) for m in rows])
+
+
+def bare(m: models.Message) -> BareMessage:
+    return BareMessage(
+        sid=m.sid,
+        from_=m.from_number,
+        to=m.to_number,
+        body=m.body,
+        status=m.status,
+        direction=m.direction,
+        price=None if m.price is None else str(m.price),
+        date_created=m.created_at,
+        date_updated=m.updated_at,
+    )
+
+
+@strawberry.type
+class BareQuery:
+    @strawberry.field
+    async def account(self, info: Info[dict[str, Any], None], sid: str) -> BareAccount:
+        if "rows" in info.context:
+            return BareAccount(sid=sid, rows=info.context["rows"])
+        session: AsyncSession = info.context["session"]
+        found = await session.scalar(select(models.Account).where(models.Account.sid == sid))
+        assert found is not None
+        return BareAccount(sid=found.sid)
+
+
+def count_fields(value: Any) -> int:
+    """Every key in a GraphQL response is one resolved field."""
+    if isinstance(value, dict):
+        return sum(1 + count_fields(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(count_fields(v) for v in value)
+    return 0
+
+
+Variant = Callable[[], Awaitable[Any]]
+
+
+async def rotate(variants: dict[str, Variant], runs: int) -> dict[str, float]:
+    """Median microseconds per call, each round calling every variant once in turn."""
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    for name, variant in variants.items():
+        for _ in range(10):
+            await variant()
+        del name
+    for _ in range(runs):
+        for name, variant in variants.items():
+            started = time.perf_counter()
+            await variant()
+            timings[name].append((time.perf_counter() - started) * 1e6)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def where_time_goes(profile: cProfile.Profile) -> dict[str, float]:
+    """Share of own (tottime) CPU time by the library the function lives in."""
+    buckets = {
+        "graphql-core execution": "/graphql/",
+        "strawberry": "/strawberry/",
+        "sqlalchemy": "/sqlalchemy/",
+        "psycopg + socket": "/psycopg/",
+        "asyncio event loop": "/asyncio/",
+        "this package": "/rest_vs_graphql/",
+    }
+    totals = dict.fromkeys([*buckets, "other (builtins, stdlib)"], 0.0)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+        bucket = next((b for b, part in buckets.items() if part in filename), None)
+        totals[bucket or "other (builtins, stdlib)"] += tottime
+    whole = sum(totals.values())
+    return {name: round(100 * t / whole, 1) for name, t in totals.items()}
+
+
+async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
+    engine = create_async_engine(sqlalchemy_async_url(url))
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    settings = TwinSettings()
+    twin_schema = build_schema(settings)
+    bare_schema = strawberry.Schema(query=BareQuery)
+    cached_bare = strawberry.Schema(query=BareQuery, extensions=[ParserCache, ValidationCache])
+    variables = {"account": account, "first": PAGE}
+    async with sessions() as session:
+        page = await session.scalars(
+            select(models.Message)
+            .where(models.Message.account_sid == account)
+            .order_by(models.Message.created_at.desc(), models.Message.sid.desc())
+            .limit(PAGE)
+        )
+        orm_rows = list(page)
+    memory_rows = [bare(m) for m in orm_rows]
+
+    async def twin_db() -> Any:
+        async with sessions() as s:
+            context = TwinContext(RequestDatabase(s), caller=None, batched=True, settings=settings)
+            result = await twin_schema.execute(LIST_QUERY, variables, context_value=context)
+            assert not result.errors, result.errors
+            return result.data
+
+    async def bare_db() -> Any:
+        async with sessions() as s:
+            result = await cached_bare.execute(LIST_QUERY, variables, {"session": s})
+            assert not result.errors, result.errors
+            return result.data
+
+    async def bare_memory() -> Any:
+        return (await bare_schema.execute(LIST_QUERY, variables, {"rows": memory_rows})).data
+
+    async def bare_memory_cached() -> Any:
+        return (await cached_bare.execute(LIST_QUERY, variables, {"rows": memory_rows})).data
+
+    async def rest_memory() -> Any:
+        return json.dumps([message_json(m) for m in orm_rows], separators=(",", ":"))
+
+    transport = httpx.ASGITransport(app=create_twins_app(engine, settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client:
+
+        async def rest_http() -> Any:
+            return (
+                await client.get(f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={PAGE}")
+            ).content
+
+        async def graphql_http() -> Any:
+            response = await client.post(
+                "/graphql", json={"query": LIST_QUERY, "variables": variables}
+            )
+            return response.content
+
+        fields = count_fields(await twin_db())
+        medians = await rotate(
+            {
+                "REST over HTTP (in-process), DB": rest_http,
+                "GraphQL twin over HTTP (in-process), DB": graphql_http,
+                "GraphQL twin, schema.execute, DB": twin_db,
+                "bare Strawberry + caches, schema.execute, DB": bare_db,
+                "bare Strawberry, rows in memory": bare_memory,
+                "bare Strawberry + caches, rows in memory": bare_memory_cached,
+                "REST representation + json.dumps, rows in memory": rest_memory,
+            },
+            runs,
+        )
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(min(runs, 200)):
+        await twin_db()
+    profile.disable()
+    await engine.dispose()
+    cached = medians["bare Strawberry + caches, rows in memory"]
+    return {
+        "fields_resolved_per_request": fields,
+        "median_us": {name: round(us, 1) for name, us in medians.items()},
+        "per_field_us_bare_strawberry_cached": round(cached / fields, 2),
+        "per_field_us_rest_representation": round(
+            medians["REST representation + json.dumps, rows in memory"] / (PAGE * 14), 2
+        ),
+        "twin_overhead_over_bare_strawberry_pct": round(
+            100
+            * (
+                medians["GraphQL twin, schema.execute, DB"]
+                / medians["bare Strawberry + caches, schema.execute, DB"]
+                - 1
+            ),
+            1,
+        ),
+        "graphql_over_rest_http_p50": round(
+            medians["GraphQL twin over HTTP (in-process), DB"]
+            / medians["REST over HTTP (in-process), DB"],
+            2,
+        ),
+        "cpu_share_pct_in_twin_execute": where_time_goes(profile),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Per-field cost of GraphQL execution, measured.")
+    parser.add_argument("--runs", type=int, default=300, help="rounds of every variant (max 2000)")
+    args = parser.parse_args()
+    if not 10 <= args.runs <= 2000:
+        parser.error("--runs must be between 10 and 2000")
+    with services_for_demo() as services:
+        url = recreate_schema(services.database_url, SCHEMA)
+        try:
+            account = seed(url, SeedSize(messages=2000)).account_sids[0]
+            figures = asyncio.run(measure(url, account, args.runs))
+        finally:
+            drop_schema(services.database_url, SCHEMA)
+    figures = {
+        "command": f"python -m benchmarks.rest_vs_graphql_field_cost --runs {args.runs}",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        **figures,
+    }
+    table = Table(
+        title=f"50 messages × 9 fields ({figures['fields_resolved_per_request']} fields resolved)"
+    )
+    table.add_column("variant")
+    table.add_column("median µs", justify="right")
+    for name, us in figures["median_us"].items():
+        table.add_row(name, f"{us:,.0f}")
+    console = Console(width=120)
+    console.print(table)
+    for key in (
+        "per_field_us_bare_strawberry_cached",
+        "per_field_us_rest_representation",
+        "twin_overhead_over_bare_strawberry_pct",
+        "graphql_over_rest_http_p50",
+        "cpu_share_pct_in_twin_execute",
+    ):
+        console.print(f"{key}: {figures[key]}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    console.print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""The REST twin, in Twilio's style: resource URLs, SIDs, pages with `next_page_uri`, ETags.
+
+Each route parses the request, calls the service layer, and shapes the JSON; nothing more.
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from error_handling.problems import DomainError
+from rest_vs_graphql import service
+from rest_vs_graphql.conditional_get import json_with_etag
+from rest_vs_graphql.models import Account, Conversation, Message, Participant, PhoneNumber
+from rest_vs_graphql.settings import TwinSettings, get_twin_settings
+
+API = "/2010-04-01"
+FORM_ONLY = "Send the message as application/x-www-form-urlencoded (To, From, Body), as Twilio's API takes it."
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug = 415, "unsupported-media-type"
+
+
+async def no_authentication() -> str | None:
+    """The demo runs without auth; the composed app passes its own `caller` dependency."""
+    return None
+
+
+async def require_form(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(FORM_ONLY)
+
+
+def create_rest_router(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    settings: TwinSettings | None = None,
+    caller: Callable[..., Awaitable[str | None]] = no_authentication,
+) -> APIRouter:
+    """Routes under `/2010-04-01/Accounts/{AccountSid}`; mount with `app.include_router(...)`."""
+    settings = settings or get_twin_settings()
+    router = APIRouter(prefix=f"{API}/Accounts/{{AccountSid}}", tags=["REST twin"])
+
+    async def open_session() -> AsyncIterator[AsyncSession]:
+        async with session_factory() as session:
+            yield session
+
+    Session = Annotated[AsyncSession, Depends(open_session)]
+    Caller = Annotated[str | None, Depends(caller)]
+    PageSize = Annotated[int, Query(alias="PageSize")]
+    PageToken = Annotated[str | None, Query(alias="PageToken")]
+
+    def read(request: Request, payload: Any) -> Response:
+        return json_with_etag(request, payload, settings.cache_control)
+
+    @router.get(".json")
+    async def fetch_account(
+        request: Request, AccountSid: str, session: Session, who: Caller
+    ) -> Response:
+        return read(request, account_json(await service.get_account(session, who, AccountSid)))
+
+    @router.get("/Messages.json")
+    async def list_messages(
+        request: Request,
+        AccountSid: str,
+        session: Session,
+        who: Caller,
+        page_size: PageSize = settings.default_page_size,
+        page_token: PageToken = None,
+    ) -> Response:
+        page = await service.list_messages(
+            session,
+            who,
+            AccountSid,
+            page_size=page_size,
+            page_token=page_token,
+            max_page_size=settings.max_page_size,
+        )
+        uri = f"{API}/Accounts/{AccountSid}/Messages.json"
+        return read(
+            request,
+            list_json(
+                "messages", [message_json(m) for m in page.items], uri, page_size, page.next_token
+            ),
+        )
+
+    @router.get("/Messages/{MessageSid}.json")
+    async def fetch_message(
+        request: Request, AccountSid: str, MessageSid: str, session: Session, who: Caller
+    ) -> Response:
+        message = await service.get_message(session, who, AccountSid, MessageSid)
+        return read(request, message_json(message))
+
+    @router.post("/Messages.json", status_code=201, dependencies=[Depends(require_form)])
+    async def create_message(
+        AccountSid: str,
+        session: Session,
+        who: Caller,
+        to: Annotated[str, Form(alias="To")],
+        from_: Annotated[str, Form(alias="From")],
+        body: Annotated[str, Form(alias="Body")],
+    ) -> dict[str, Any]:
+        new = service.NewMessage(from_number=from_, to_number=to, body=body)
+        return message_json(await service.create_message(session, who, AccountSid, new))
+
+    @router.get("/IncomingPhoneNumbers/{PhoneNumberSid}.json")
+    async def fetch_phone_number(
+        request: Request, AccountSid: str, PhoneNumberSid: str, session: Session, who: Caller
+    ) -> Response:
+        number = await service.get_phone_number(session, who, AccountSid, PhoneNumberSid)
+        return read(request, phone_number_json(number))
+
+    @router.get("/Conversations.json")
+    async def list_conversations(
+        request: Request,
+        AccountSid: str,
+        session: Session,
+        who: Caller,
+        page_size: PageSize = settings.default_page_size,
+        page_token: PageToken = None,
+    ) -> Response:
+        page = await service.list_conversations(
+            session,
+            who,
+            AccountSid,
+            page_size=page_size,
+            page_token=page_token,
+            max_page_size=settings.max_page_size,
+        )
+        uri = f"{API}/Accounts/{AccountSid}/Conversations.json"
+        items = [conversation_json(c) for c in page.items]
+        return read(request, list_json("conversations", items, uri, page_size, page.next_token))
+
+    @router.get("/Conversations/{ConversationSid}/Participants.json")
+    async def list_participants(
+        request: Request, AccountSid: str, ConversationSid: str, session: Session, who: Caller
+    ) -> Response:
+        participants = await service.participants_of(session, who, AccountSid, ConversationSid)
+        uri = f"{API}/Accounts/{AccountSid}/Conversations/{ConversationSid}/Participants.json"
+        items = [participant_json(p) for p in participants]
+        return read(request, list_json("participants", items, uri, len(items), None))
+
+    return router
+
+
+# Representations: Twilio's snake_case fields, ISO 8601 times, and a `uri` on every resource.
+
+
+def list_json(
+    key: str, items: list[dict[str, Any]], uri: str, page_size: int, next_token: str | None
+) -> dict[str, Any]:
+    next_uri = f"{uri}?PageSize={page_size}&PageToken={next_token}" if next_token else None
+    return {key: items, "page_size": page_size, "uri": uri, "next_page_uri": next_uri}
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    uri = f"{API}/Accounts/{account.sid}"
+    return {
+        "sid": account.sid,
+        "friendly_name": account.friendly_name,
+        "date_created": account.created_at.isoformat(),
+        "uri": f"{uri}.json",
+        "subresource_uris": {
+            "messages": f"{uri}/Messages.json",
+            "conversations": f"{uri}/Conversations.json",
+        },
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    account_uri = f"{API}/Accounts/{message.account_sid}"
+    return {
+        "sid": message.sid,
+        "account_sid": message.account_sid,
+        "phone_number_sid": message.phone_number_sid,
+        "from": message.from_number,
+        "to": message.to_number,
+        "body": message.body,
+        "status": message.status,
+        "direction": message.direction,
+        "price": None if message.price is None else str(message.price),
+        "price_unit": "USD",
+        "date_created": message.created_at.isoformat(),
+        "date_updated": message.updated_at.isoformat(),
+        "uri": f"{account_uri}/Messages/{message.sid}.json",
+        "phone_number_uri": f"{account_uri}/IncomingPhoneNumbers/{message.phone_number_sid}.json",
+    }
+
+
+def phone_number_json(number: PhoneNumber) -> dict[str, Any]:
+    return {
+        "sid": number.sid,
+        "account_sid": number.account_sid,
+        "phone_number": number.phone_number,
+        "friendly_name": number.friendly_name,
+        "date_created": number.created_at.isoformat(),
+        "uri": f"{API}/Accounts/{number.account_sid}/IncomingPhoneNumbers/{number.sid}.json",
+    }
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    uri = f"{API}/Accounts/{conversation.account_sid}/Conversations/{conversation.sid}"
+    return {
+        "sid": conversation.sid,
+        "account_sid": conversation.account_sid,
+        "friendly_name": conversation.friendly_name,
+        "date_created": conversation.created_at.isoformat(),
+        "links": {"participants": f"{uri}/Participants.json"},
+    }
+
+
+def participant_json(participant: Participant) -> dict[str, Any]:
+    return {
+        "sid": participant.sid,
+        "conversation_sid": participant.conversation_sid,
+        "address": participant.address,
+        "date_created": participant.created_at.isoformat(),
+    }
