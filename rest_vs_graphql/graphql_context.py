@@ -58,10 +58,17 @@ class Loaders:
 
 class TwinContext(BaseContext):
     def __init__(
-        self, db: RequestDatabase, *, caller: str | None, batched: bool, settings: TwinSettings
+        self,
+        db: RequestDatabase,
+        *,
+        caller: str | None,
+        batched: bool,
+        settings: TwinSettings,
+        on_queued: service.MessageQueued | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.caller = caller
+        self.on_queued = on_queued
         self.loaders = Loaders(db, batched=batched)
         self.settings = settings

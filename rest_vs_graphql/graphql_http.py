@@ -33,6 +33,7 @@ from error_handling.problems import DomainError, problem_response
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_schema import Mutation, Query
 from rest_vs_graphql.rest_api import no_authentication
+from rest_vs_graphql.service import MessageQueued
 from rest_vs_graphql.settings import TwinSettings, get_twin_settings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -152,6 +153,7 @@ def create_graphql_router(
     settings: TwinSettings | None = None,
     caller: Callable[..., Awaitable[str | None]] = no_authentication,
     batched: bool = True,
+    on_queued: MessageQueued | None = None,
 ) -> GraphQLRouter[TwinContext, None]:
     """Mount with `app.include_router(router, prefix="/graphql")`; `batched=False` shows N+1."""
     settings = settings or get_twin_settings()
@@ -159,7 +161,11 @@ def create_graphql_router(
     async def context(who: str | None = Depends(caller)) -> AsyncIterator[TwinContext]:
         async with session_factory() as session:
             yield TwinContext(
-                RequestDatabase(session), caller=who, batched=batched, settings=settings
+                RequestDatabase(session),
+                caller=who,
+                batched=batched,
+                settings=settings,
+                on_queued=on_queued,
             )
 
     development = settings.environment == "development"

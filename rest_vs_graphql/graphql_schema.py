@@ -209,6 +209,7 @@ class CreateMessageInput:
     from_: str = strawberry.field(name="from")
     to: str
     body: str
+    status_callback: str | None = None
 
 
 @strawberry.type
@@ -216,8 +217,15 @@ class Mutation:
     @strawberry.mutation
     async def create_message(self, info: TwinInfo, input: CreateMessageInput) -> Message:
         context = info.context
-        new = service.NewMessage(from_number=input.from_, to_number=input.to, body=input.body)
+        new = service.NewMessage(
+            from_number=input.from_,
+            to_number=input.to,
+            body=input.body,
+            status_callback=input.status_callback,
+        )
         row = await context.db.run(
-            lambda session: service.create_message(session, context.caller, input.account_sid, new)
+            lambda session: service.create_message(
+                session, context.caller, input.account_sid, new, on_queued=context.on_queued
+            )
         )
         return Message.of(row)

@@ -60,6 +60,8 @@ class Message(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 5))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Where the worker POSTs status changes (Twilio's StatusCallback); None: nobody is told.
+    status_callback: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Conversation(Base):

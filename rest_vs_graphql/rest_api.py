@@ -39,6 +39,7 @@ def create_rest_router(
     *,
     settings: TwinSettings | None = None,
     caller: Callable[..., Awaitable[str | None]] = no_authentication,
+    on_queued: service.MessageQueued | None = None,
 ) -> APIRouter:
     """Routes under `/2010-04-01/Accounts/{AccountSid}`; mount with `app.include_router(...)`."""
     settings = settings or get_twin_settings()
@@ -102,9 +103,13 @@ def create_rest_router(
         to: Annotated[str, Form(alias="To")],
         from_: Annotated[str, Form(alias="From")],
         body: Annotated[str, Form(alias="Body")],
+        status_callback: Annotated[str | None, Form(alias="StatusCallback")] = None,
     ) -> dict[str, Any]:
-        new = service.NewMessage(from_number=from_, to_number=to, body=body)
-        return message_json(await service.create_message(session, who, AccountSid, new))
+        new = service.NewMessage(
+            from_number=from_, to_number=to, body=body, status_callback=status_callback
+        )
+        message = await service.create_message(session, who, AccountSid, new, on_queued=on_queued)
+        return message_json(message)
 
     @router.get("/IncomingPhoneNumbers/{PhoneNumberSid}.json")
     async def fetch_phone_number(

@@ -6,7 +6,7 @@ Both twins call these functions with one AsyncSession and the caller's account S
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -34,6 +34,12 @@ class NewMessage:
     from_number: str
     to_number: str
     body: str
+    status_callback: str | None = None
+
+
+# Runs inside the transaction that creates the message: the place for an outbox row.
+MessageQueued = Callable[[AsyncSession, Message], Awaitable[None]]
+MAX_CALLBACK_URL = 2048
 
 
 def authorize(caller: str | None, account_sid: str) -> None:
@@ -146,7 +152,12 @@ async def _page(
 
 
 async def create_message(
-    session: AsyncSession, caller: str | None, account_sid: str, new: NewMessage
+    session: AsyncSession,
+    caller: str | None,
+    account_sid: str,
+    new: NewMessage,
+    *,
+    on_queued: MessageQueued | None = None,
 ) -> Message:
     """Validate, then queue the message; a worker sends it later and moves its status along."""
     errors = [
@@ -156,6 +167,7 @@ async def create_message(
             ("To", None if E164.fullmatch(new.to_number) else "must be an E.164 number"),
             ("Body", None if new.body.strip() else "must not be empty"),
             ("Body", None if len(new.body) <= MAX_BODY else f"at most {MAX_BODY} characters"),
+            ("StatusCallback", _callback_problem(new.status_callback)),
         )
         if message is not None
     ]
@@ -185,10 +197,24 @@ async def create_message(
         price=None,
         created_at=now,
         updated_at=now,
+        status_callback=new.status_callback,
     )
     session.add(message)
+    if on_queued is not None:
+        await session.flush()
+        await on_queued(session, message)  # a failure here rolls the message back too
     await session.commit()
     return message
+
+
+def _callback_problem(url: str | None) -> str | None:
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")):
+        return "must be an http:// or https:// URL"
+    if len(url) > MAX_CALLBACK_URL:
+        return f"at most {MAX_CALLBACK_URL} characters"
+    return None
 
 
 # Batch loads: one statement for many keys, results in the keys' order (what a DataLoader needs).
