@@ -1,0 +1,412 @@
+"""Measure the queue_demo consumer: messages/s and end-to-end latency, against the XADD floor and RQ.
+
+Floors: pipelined XADD (redis-py and redis-benchmark) and a bare XREADGROUP+XACK loop. Peer: RQ's
+SimpleWorker running a no-op job. Ours: 1 and 2 consumer processes, no-op effect and Postgres effect.
+
+Run from the repo root:  .venv/bin/python -m benchmarks.queue_demo_bench [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from multiprocessing.synchronize import Event as ProcessEvent
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from backing_services import sqlalchemy_async_url
+from backing_services.resolve import services_for_demo
+from backing_services.schemas import drop_schema, recreate_schema
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.consumer import Consumer
+from queue_demo.delivery import DeliverMessages
+from queue_demo.events import Event
+from queue_demo.retry import GaveUp
+from queue_demo.schema import create_tables
+from queue_demo.settings import QueueSettings
+
+RESULTS = Path(__file__).parent / "results" / "queue_demo.json"
+SCHEMA = "bench_queue_demo"
+PREFIX = "bench:queue_demo"
+SETTINGS = QueueSettings(
+    stream=f"{PREFIX}:messages",
+    dead_letter_stream=f"{PREFIX}:dead_letters",
+    batch_size=500,
+    block_ms=100,
+    concurrency=500,
+)
+console = Console()
+
+
+def event(message_id: str | None = None) -> dict[str, str]:
+    payload = {"message_id": message_id or str(uuid.uuid4()), "to": "+14155550100", "body": "hi"}
+    return Event(str(uuid.uuid4()), "message.queued", payload).to_fields()
+
+
+# ---- floors -------------------------------------------------------------------------------------
+
+
+def xadd_floor(redis_url: str, count: int) -> float:
+    """Pipelined XADD from redis-py, 1,000 per round trip: the rate messages can enter at all."""
+    client = redis.Redis.from_url(redis_url)
+    key = f"{PREFIX}:floor"
+    client.delete(key)
+    fields = event()
+    started = time.perf_counter()
+    for _ in range(count // 1000):
+        pipe = client.pipeline(transaction=False)
+        for _ in range(1000):
+            pipe.xadd(key, fields)  # type: ignore[arg-type]
+        pipe.execute()
+    elapsed = time.perf_counter() - started
+    client.delete(key)
+    client.close()
+    return count // 1000 * 1000 / elapsed
+
+
+def redis_benchmark_floor(redis_url: str, count: int) -> float | None:
+    """The same floor from redis-benchmark (C, 50 clients, pipeline 16), when it is installed."""
+    if shutil.which("redis-benchmark") is None:
+        return None
+    url = urlsplit(redis_url)
+    key = f"{PREFIX}:floor"
+    argv = ["redis-benchmark", "-h", url.hostname or "127.0.0.1", "-p", str(url.port or 6379)]
+    argv += ["--dbnum", url.path.strip("/") or "0", "-n", str(count), "-P", "16", "-q"]
+    output = subprocess.run(
+        [*argv, "XADD", key, "*", "field", "value"], capture_output=True, text=True, check=False
+    ).stdout
+    redis.Redis.from_url(redis_url).delete(key)
+    found = re.findall(r"([\d.]+) requests per second", output)
+    return float(found[-1]) if found else None
+
+
+async def bare_loop(redis_url: str, count: int) -> float:
+    """XREADGROUP 500 + XACK with nothing in between: what any Python consumer on redis-py tops out at."""
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    key = f"{PREFIX}:bare"
+    await client.delete(key)
+    await client.xgroup_create(key, "g", id="0", mkstream=True)
+    await fill(client, key, [event() for _ in range(1000)] * (count // 1000))
+    started, done = time.perf_counter(), 0
+    while done < count // 1000 * 1000:
+        reply: Any = await client.xreadgroup("g", "c", {key: ">"}, count=500)
+        ids = [entry_id for entry_id, _ in reply[0][1]]
+        await client.xack(key, "g", *ids)
+        done += len(ids)
+    elapsed = time.perf_counter() - started
+    await client.delete(key)
+    await client.aclose()
+    return done / elapsed
+
+
+async def fill(client: redis.asyncio.Redis, key: str, events: Sequence[Mapping[str, str]]) -> None:
+    for start in range(0, len(events), 1000):
+        pipe = client.pipeline(transaction=False)
+        for fields in events[start : start + 1000]:
+            pipe.xadd(key, fields)  # type: ignore[arg-type]
+        await pipe.execute()
+
+
+# ---- the peer: RQ -------------------------------------------------------------------------------
+
+
+def rq_no_op(redis_url: str, count: int) -> float:
+    """RQ 3's SimpleWorker (no fork per job) draining `count` no-op jobs in burst mode."""
+    from rq import Queue, SimpleWorker
+
+    connection = redis.Redis.from_url(redis_url)
+    queue = Queue(f"{PREFIX.replace(':', '-')}-rq", connection=connection)
+    queue.empty()
+    jobs = [Queue.prepare_data("builtins.abs", (0,), result_ttl=0) for _ in range(count)]
+    for start in range(0, count, 500):
+        queue.enqueue_many(jobs[start : start + 500])
+    worker = SimpleWorker([queue], connection=connection)
+    started = time.perf_counter()
+    worker.work(burst=True, logging_level="WARNING")
+    elapsed = time.perf_counter() - started
+    queue.empty()
+    queue.delete(delete_jobs=True)
+    connection.close()
+    return count / elapsed
+
+
+# ---- ours: consumer processes -------------------------------------------------------------------
+
+
+def consumer_process(
+    redis_url: str,
+    database_url: str,
+    effect: str,
+    name: str,
+    ready: ProcessEvent,
+    go: ProcessEvent,
+    stop: ProcessEvent,
+    results: Any,
+) -> None:
+    asyncio.run(consume(redis_url, database_url, effect, name, ready, go, stop, results))
+
+
+async def consume(
+    redis_url: str,
+    database_url: str,
+    effect: str,
+    name: str,
+    ready: ProcessEvent,
+    go: ProcessEvent,
+    stop: ProcessEvent,
+    results: Any,
+) -> None:
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    engine = create_async_engine(sqlalchemy_async_url(database_url), pool_size=2)
+    deliver = DeliverMessages(
+        async_sessionmaker(engine), SimulatedCarrier(), SETTINGS, consumer=name
+    )
+    seen: list[tuple[float, float]] = []  # (created_at, seconds from XADD to effect committed)
+
+    async def handler(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        failures = await deliver(events) if effect == "postgres" else {}
+        now = time.time()
+        seen.extend((e.created_at, now - e.created_at) for e in events)
+        return failures
+
+    consumer = Consumer(client, handler, name=name, settings=SETTINGS)
+    await consumer.ensure_group()
+    ready.set()
+    await asyncio.to_thread(go.wait)  # a process-wide event: wait for it off the loop
+    stopping = asyncio.Event()
+
+    async def watch() -> None:
+        await asyncio.to_thread(stop.wait)
+        stopping.set()
+
+    await asyncio.gather(consumer.run(stopping), watch())
+    results.put((name, consumer.stats.acked, seen))
+    await client.aclose()
+    await engine.dispose()
+
+
+async def drained(client: redis.asyncio.Redis, timeout_s: float = 300) -> None:
+    """Wait until the group has read up to the stream's last entry and acknowledged everything."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        stream: Any = await client.xinfo_stream(SETTINGS.stream)
+        groups: Any = await client.xinfo_groups(SETTINGS.stream)
+        group = next(g for g in groups if g["name"] == SETTINGS.group)
+        if group["last-delivered-id"] == stream["last-generated-id"] and group["pending"] == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"consumers did not drain the stream in {timeout_s} s")
+        await asyncio.sleep(0.005)
+
+
+async def new_messages(database_url: str, count: int) -> list[str]:
+    """Message rows for the Postgres effect to mark delivered; the tables are emptied first."""
+    engine = create_async_engine(sqlalchemy_async_url(database_url))
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    async with engine.begin() as connection:
+        await connection.execute(text("TRUNCATE messages, outbox, inbox, deliveries"))
+        await connection.execute(
+            text(
+                "INSERT INTO messages (id, to_number, body)"
+                " SELECT id, '+14155550100', 'hi' FROM unnest(CAST(:ids AS uuid[])) AS id"
+            ),
+            {"ids": ids},
+        )
+    await engine.dispose()
+    return ids
+
+
+async def ours(
+    redis_url: str,
+    database_url: str,
+    effect: str,
+    consumers: int,
+    count: int,
+    rate: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Throughput draining a backlog of `count`, then latency at a steady `rate` msg/s."""
+    paced = int(rate * seconds)
+    message_ids = await new_messages(database_url, count + paced) if effect == "postgres" else []
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    await client.delete(SETTINGS.stream)
+    await client.xgroup_create(SETTINGS.stream, SETTINGS.group, id="0", mkstream=True)
+    await fill(
+        client,
+        SETTINGS.stream,
+        [event(m) for m in message_ids[:count]] or [event() for _ in range(count)],
+    )
+
+    context = multiprocessing.get_context("spawn")
+    ready = [context.Event() for _ in range(consumers)]
+    go, stop, results = context.Event(), context.Event(), context.Queue()
+    processes = [
+        context.Process(
+            target=consumer_process,
+            args=(redis_url, database_url, effect, f"c{n}", ready[n], go, stop, results),
+            daemon=True,  # never outlive the benchmark, whatever happens to it
+        )
+        for n in range(consumers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        for flag in ready:
+            flag.wait(120)
+        started = time.perf_counter()
+        go.set()
+        await drained(client)
+        throughput = count / (time.perf_counter() - started)
+
+        paced_from = time.time()
+        tick = 0.01
+        pending_ids = message_ids[count:]
+        for n in range(int(seconds / tick)):
+            batch = [
+                event(pending_ids.pop() if pending_ids else None) for _ in range(int(rate * tick))
+            ]
+            await fill(client, SETTINGS.stream, batch)
+            await asyncio.sleep(max(0.0, paced_from + (n + 1) * tick - time.time()))
+        await drained(client)
+        stop.set()
+        latencies: list[float] = []
+        for _ in processes:
+            _, _, seen = results.get(timeout=60)
+            latencies += [latency for created, latency in seen if created >= paced_from]
+    finally:
+        go.set()
+        stop.set()
+        for process in processes:
+            process.join(30)
+            if process.is_alive():
+                process.terminate()
+    await client.delete(SETTINGS.stream, SETTINGS.dead_letter_stream)
+    await client.aclose()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "effect": effect,
+        "consumers": consumers,
+        "messages": count,
+        "messages_per_s": round(throughput),
+        "latency_rate_per_s": rate,
+        "latency_p50_ms": round(cuts[49] * 1000, 2),
+        "latency_p99_ms": round(cuts[98] * 1000, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="a tenth of the messages, for a smoke run"
+    )
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    counts = {"floor": 200_000 // scale, "noop": 100_000 // scale, "postgres": 30_000 // scale}
+    rq_jobs = 2_000 // scale
+
+    with services_for_demo() as urls:
+        database_url = recreate_schema(urls.database_url, SCHEMA)
+        try:
+            floor = xadd_floor(urls.redis_url, counts["floor"])
+            c_floor = redis_benchmark_floor(urls.redis_url, counts["floor"])
+            bare = asyncio.run(bare_loop(urls.redis_url, counts["noop"]))
+            rq = rq_no_op(urls.redis_url, rq_jobs)
+
+            async def prepare() -> None:
+                engine = create_async_engine(sqlalchemy_async_url(database_url))
+                await create_tables(engine)
+                await engine.dispose()
+
+            asyncio.run(prepare())
+            runs = [
+                asyncio.run(
+                    ours(urls.redis_url, database_url, effect, n, counts[effect], 1000, 2.0)
+                )
+                for effect in ("noop", "postgres")
+                for n in (1, 2)
+            ]
+        finally:
+            drop_schema(urls.database_url, SCHEMA)
+
+    table = Table(title="queue_demo: messages/s and XADD → effect-committed latency at 1,000 msg/s")
+    for column in ("what", "messages/s", "× XADD floor", "× RQ", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    table.add_row(
+        "floor: pipelined XADD (redis-py)", f"{floor:,.0f}", "1.00", f"{floor / rq:,.0f}", "", ""
+    )
+    if c_floor:
+        table.add_row(
+            "floor: XADD (redis-benchmark -P 16)",
+            f"{c_floor:,.0f}",
+            f"{c_floor / floor:.2f}",
+            "",
+            "",
+            "",
+        )
+    table.add_row(
+        "bare XREADGROUP+XACK loop",
+        f"{bare:,.0f}",
+        f"{bare / floor:.2f}",
+        f"{bare / rq:,.0f}",
+        "",
+        "",
+    )
+    table.add_row("RQ 3 SimpleWorker, no-op job", f"{rq:,.0f}", f"{rq / floor:.3f}", "1", "", "")
+    for run in runs:
+        table.add_row(
+            f"queue_demo, {run['effect']} effect, {run['consumers']} consumer(s)",
+            f"{run['messages_per_s']:,}",
+            f"{run['messages_per_s'] / floor:.2f}",
+            f"{run['messages_per_s'] / rq:,.0f}",
+            f"{run['latency_p50_ms']:.1f}",
+            f"{run['latency_p99_ms']:.1f}",
+        )
+    console.print(table)
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "queue_demo",
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "os": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "quick": args.quick,
+                "xadd_floor_per_s": round(floor),
+                "redis_benchmark_xadd_per_s": round(c_floor) if c_floor else None,
+                "bare_xreadgroup_xack_per_s": round(bare),
+                "rq_simpleworker_noop_per_s": round(rq),
+                "runs": runs,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    console.print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The effect: deliver each queued message through the carrier, then record it once in PostgreSQL.
+
+Carrier calls run concurrently with retries; the inbox, the delivery rows and the callback events commit together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from queue_demo import inbox
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.events import Event, bound_to
+from queue_demo.outbox import MESSAGE_QUEUED, add_to_outbox
+from queue_demo.retry import Attempt, Backoff, GaveUp, call_with_retries
+from queue_demo.settings import QueueSettings
+
+MESSAGE_STATUS = "message.status"
+INSERT_DELIVERIES = text(
+    "INSERT INTO deliveries (event_id, message_id, carrier_sid, attempts, consumer)"
+    " SELECT e, m, s, a, :consumer FROM unnest(CAST(:event_ids AS uuid[]),"
+    " CAST(:message_ids AS uuid[]), CAST(:sids AS text[]), CAST(:attempts AS int[])) AS t(e, m, s, a)"
+)
+MARK_DELIVERED = text(
+    "UPDATE messages SET status = 'delivered' WHERE id = ANY(CAST(:ids AS uuid[]))"
+    " AND status <> 'delivered' RETURNING id::text, to_number, callback_url"
+)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    event: Event
+    carrier_sid: str
+    attempts: int
+
+
+class DeliverMessages:
+    """A consumer Handler for `message.queued` events; pass an instance to `Consumer(handler=...)`."""
+
+    inbox_name = "deliverer"
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        carrier: SimulatedCarrier,
+        settings: QueueSettings,
+        *,
+        consumer: str = "deliverer",
+    ) -> None:
+        self.sessions = sessions
+        self.carrier = carrier
+        self.settings = settings
+        self.consumer = consumer
+        self.backoff = Backoff(
+            settings.backoff_base_s, settings.backoff_cap_s, settings.max_attempts
+        )
+        self.limit = asyncio.Semaphore(settings.concurrency)
+
+    async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        async with self.sessions() as session:
+            seen = await inbox.already_processed(
+                session, self.inbox_name, [event.event_id for event in events]
+            )
+        outcomes = await asyncio.gather(
+            *(self._deliver(event) for event in events if event.event_id not in seen)
+        )
+        delivered = [outcome for outcome in outcomes if isinstance(outcome, Delivered)]
+        if delivered:
+            await self._record(delivered)
+        return {
+            outcome.entry_id: outcome.error for outcome in outcomes if isinstance(outcome, _Failed)
+        }
+
+    async def _deliver(self, event: Event) -> Delivered | _Failed:
+        with bound_to(event):
+            payload = event.payload
+            if event.type != MESSAGE_QUEUED:
+                return _Failed.now(event, f"no handler for event type {event.type!r}")
+            if not all(isinstance(payload.get(key), str) for key in ("message_id", "to", "body")):
+                return _Failed.now(event, "payload needs string fields message_id, to and body")
+            async with self.limit:
+                try:
+                    sid, attempts = await call_with_retries(
+                        lambda: self.carrier.send(
+                            to=payload["to"], body=payload["body"], idempotency_key=event.event_id
+                        ),
+                        self.backoff,
+                    )
+                except GaveUp as error:
+                    return _Failed(event.entry_id, error)
+            return Delivered(event, sid, attempts)
+
+    async def _record(self, delivered: Sequence[Delivered]) -> None:
+        """One transaction for the whole batch: inbox rows, delivery rows, status, callback events."""
+        async with self.sessions.begin() as session:
+            new = await inbox.record_new(
+                session, self.inbox_name, [d.event.event_id for d in delivered]
+            )
+            # The same event twice in one batch (published twice) is still one effect.
+            fresh = list(
+                {d.event.event_id: d for d in delivered if d.event.event_id in new}.values()
+            )
+            if not fresh:
+                return
+            await session.execute(
+                INSERT_DELIVERIES,
+                {
+                    "consumer": self.consumer,
+                    "event_ids": [d.event.event_id for d in fresh],
+                    "message_ids": [d.event.payload["message_id"] for d in fresh],
+                    "sids": [d.carrier_sid for d in fresh],
+                    "attempts": [d.attempts for d in fresh],
+                },
+            )
+            rows = await session.execute(
+                MARK_DELIVERED, {"ids": [d.event.payload["message_id"] for d in fresh]}
+            )
+            by_message = {d.event.payload["message_id"]: d for d in fresh}
+            for message_id, to_number, callback_url in rows.all():
+                if callback_url:
+                    source = by_message[message_id].event
+                    await add_to_outbox(
+                        session,
+                        stream=self.settings.callbacks_stream,
+                        event_type=MESSAGE_STATUS,
+                        payload={
+                            "message_id": message_id,
+                            "to": to_number,
+                            "status": "delivered",
+                            "carrier_sid": by_message[message_id].carrier_sid,
+                            "callback_url": callback_url,
+                        },
+                        request_id=source.request_id,
+                        traceparent=source.traceparent,
+                    )
+
+
+@dataclass(frozen=True)
+class _Failed:
+    entry_id: str  # the stream entry to dead-letter
+    error: GaveUp
+
+    @classmethod
+    def now(cls, event: Event, reason: str) -> _Failed:
+        """A failure no retry can fix: one attempt, the reason, no carrier call."""
+        return cls(event.entry_id, GaveUp([Attempt(1, reason, time.time())]))

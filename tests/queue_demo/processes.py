@@ -1,0 +1,50 @@
+"""Start relays and workers as real processes (`python -m queue_demo.cli ...`) for chaos and SIGTERM tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from backing_services.local_processes import stop
+
+# Tests run with short leases and blocks so that recovery after a kill takes a fraction of a second.
+FAST = {
+    "QUEUE_DEMO_BATCH_SIZE": "20",
+    "QUEUE_DEMO_BLOCK_MS": "50",
+    "QUEUE_DEMO_LEASE_MS": "600",
+    "QUEUE_DEMO_BACKOFF_BASE_S": "0.001",
+    "QUEUE_DEMO_BACKOFF_CAP_S": "0.01",
+    "QUEUE_DEMO_MAX_ATTEMPTS": "3",
+    "QUEUE_DEMO_RELAY_BATCH": "25",
+    "QUEUE_DEMO_RELAY_IDLE_S": "0.01",
+}
+
+
+class Fleet:
+    """The processes one test started; `close()` stops every one of them, however the test ended."""
+
+    def __init__(self, redis_url: str, database_url: str, logs: Path) -> None:
+        self.env = {**os.environ, **FAST, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
+        self.logs = logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, *args: str, **settings: str) -> subprocess.Popen[bytes]:
+        """Start `python -m queue_demo.cli <args>` with extra QUEUE_DEMO_<NAME> settings."""
+        env = {**self.env, **{f"QUEUE_DEMO_{k.upper()}": v for k, v in settings.items()}}
+        log = open(self.logs / f"{'-'.join(args)}-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "queue_demo.cli", *args], env=env, stdout=log, stderr=log
+        )
+        log.close()  # the child holds its own copy of the descriptor
+        self.processes.append(process)
+        return process
+
+    def close(self) -> None:
+        """SIGTERM them all at once, then wait for each (SIGKILL after the grace period)."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            stop(process, grace_s=5.0)

@@ -1,0 +1,117 @@
+"""Chaos: relays and workers SIGKILLed at chosen and random points; every effect still happens once.
+
+More trials for the README figure: QUEUE_DEMO_CHAOS_TRIALS=20 pytest tests/queue_demo/test_chaos.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from queue_demo.settings import QueueSettings
+from tests.queue_demo.conftest import create_messages, scalar
+from tests.queue_demo.processes import Fleet
+
+TRIALS = int(os.environ.get("QUEUE_DEMO_CHAOS_TRIALS", "2"))
+MESSAGES = 150
+POISON = 3
+RANDOM_KILLS = 4
+POISON_NUMBER = "+15005550001"
+
+
+@pytest.fixture
+def fleet(redis_url: str, database_url: str, tmp_path: Path) -> Iterator[Fleet]:
+    fleet = Fleet(redis_url, database_url, tmp_path)
+    yield fleet
+    fleet.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(TRIALS))
+async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
+    seed: int,
+    fleet: Fleet,
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: with at-least-once delivery and an idempotent effect, no crash anywhere loses a message
+    # or doubles an effect; poison ends in the dead-letter stream, and nothing stays pending.
+    rng = random.Random(seed)
+    ids = await create_messages(sessions, settings, MESSAGES - POISON)
+    poison_ids = await create_messages(sessions, settings, POISON, to=POISON_NUMBER)
+    await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+
+    # Crashes placed exactly: after XADD before marking the outbox, after commit before XACK,
+    # and with a batch in hand; then random SIGKILLs, each victim replaced by a fresh process.
+    relay = fleet.start(
+        "relay", crash_after="xadd_before_mark", crash_on_hit=str(rng.randint(1, 3))
+    )
+    workers = {
+        "w1": fleet.start("worker", "--name", "w1", crash_after="commit_before_ack"),
+        "w2": fleet.start("worker", "--name", "w2", crash_after="mid_batch", crash_on_hit="2"),
+    }
+
+    def replace_the_dead() -> None:
+        nonlocal relay
+        if relay.poll() is not None:
+            relay = fleet.start("relay")
+        for name, process in workers.items():
+            if process.poll() is not None:
+                # Half come back under the same name (and drain their own pending entries first),
+                # half as a new consumer (their old entries are claimed after the lease).
+                new_name = name if rng.random() < 0.5 else f"{name}-{len(fleet.processes)}"
+                workers[name] = fleet.start("worker", "--name", new_name)
+
+    kills = 0
+    next_kill = time.monotonic() + rng.uniform(0.5, 1.5)
+
+    async def done() -> bool:
+        delivered = await scalar(sessions, "SELECT count(DISTINCT message_id) FROM deliveries")
+        dead = await redis_client.xlen(settings.dead_letter_stream)
+        pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        unpublished = await scalar(
+            sessions, "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
+        return bool(delivered == len(ids) and dead == POISON and pending == 0 and unpublished == 0)
+
+    deadline = time.monotonic() + 60
+    while not await done():
+        assert time.monotonic() < deadline, "the fleet did not finish within 60 s"
+        if kills < RANDOM_KILLS and time.monotonic() >= next_kill:
+            victim = rng.choice([relay, *workers.values()])
+            if victim.poll() is None:
+                victim.send_signal(signal.SIGKILL)
+                victim.wait()
+                kills += 1
+            next_kill = time.monotonic() + rng.uniform(0.3, 1.0)
+        replace_the_dead()
+        await asyncio.sleep(0.05)
+
+    duplicates = await scalar(
+        sessions,
+        "SELECT count(*) FROM (SELECT message_id FROM deliveries GROUP BY message_id"
+        " HAVING count(*) > 1) AS d",
+    )
+    assert duplicates == 0
+    delivered = await scalar(
+        sessions, "SELECT array_agg(DISTINCT message_id::text) FROM deliveries"
+    )
+    assert sorted(delivered) == sorted(ids)
+    dead = await redis_client.xrange(settings.dead_letter_stream)
+    dead_messages = [
+        json.loads(json.loads(f["original"])["payload"])["message_id"] for _, f in dead
+    ]
+    assert sorted(dead_messages) == sorted(poison_ids)
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+    assert kills == RANDOM_KILLS

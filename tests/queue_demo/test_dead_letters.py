@@ -1,0 +1,196 @@
+"""Poison, malformed and crash-looping entries go to the dead-letter stream with a reason and history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from queue_demo import dead_letters
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.consumer import Consumer
+from queue_demo.delivery import DeliverMessages
+from queue_demo.events import Event
+from queue_demo.relay import Relay
+from queue_demo.retry import GaveUp
+from queue_demo.settings import QueueSettings
+from tests.queue_demo.conftest import create_messages, run_until, scalar
+
+POISON = "+15005550001"
+GOOD_PAYLOAD = (
+    '{"message_id": "6f1c8f0e-7f6a-4a7e-9d57-2d7c61b7b7a1", "to": "+14155550100", "body": "hi"}'
+)
+GOOD_ID = "0b6d6f5e-3c1e-4f4e-9a43-7c1c2f3e5d10"
+
+
+def consumer_for(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+    carrier: SimulatedCarrier | None = None,
+) -> Consumer:
+    carrier = carrier or SimulatedCarrier(poison_numbers=frozenset({POISON}))
+    return Consumer(
+        redis_client, DeliverMessages(sessions, carrier, settings), name="c1", settings=settings
+    )
+
+
+async def test_a_poison_message_is_dead_lettered_after_the_configured_attempts_with_its_history(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: a message whose carrier call fails every time is tried max_attempts times, then moved to
+    # the dead-letter stream with every attempt's error; the other messages are unaffected.
+    await create_messages(sessions, settings, 2)
+    [poison_id] = await create_messages(sessions, settings, 1, to=POISON)
+    consumer = consumer_for(sessions, redis_client, settings)
+    relay = Relay(sessions, redis_client, settings)
+
+    async def settled() -> bool:
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1)
+
+    await run_until([relay.run, consumer.run], settled)
+
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert json.loads(letter["original"]["payload"])["message_id"] == poison_id
+    assert letter["attempts"] == settings.max_attempts == 3
+    assert [a["number"] for a in letter["history"]] == [1, 2, 3]
+    assert {a["error"] for a in letter["history"]} == {
+        f"CarrierUnavailable: carrier timed out for {POISON}"
+    }
+    assert (
+        letter["reason"]
+        == f"gave up after 3 attempt(s): CarrierUnavailable: carrier timed out for {POISON}"
+    )
+    assert await scalar(sessions, "SELECT count(*) FROM deliveries") == 2
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+
+
+async def test_malformed_entries_are_dead_lettered_with_a_reason_and_the_consumer_keeps_going(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: an entry that does not parse never crashes the consumer; it is dead-lettered with why.
+    stream = settings.stream
+    bad = {
+        "missing field(s): type, payload": {"event_id": GOOD_ID},
+        "payload is not JSON: Expecting property name enclosed in double quotes at position 1": {
+            "event_id": GOOD_ID, "type": "message.queued", "payload": "{oops",
+        },
+        "payload is not a JSON object: list": {
+            "event_id": GOOD_ID, "type": "message.queued", "payload": "[1, 2]",
+        },
+        "event_id is not a UUID: 'forty-two'": {
+            "event_id": "forty-two", "type": "message.queued", "payload": "{}",
+        },
+    }  # fmt: skip
+    for fields in bad.values():
+        await redis_client.xadd(stream, fields)  # type: ignore[arg-type]
+    good = Event(GOOD_ID, "message.queued", json.loads(GOOD_PAYLOAD))
+    await redis_client.xadd(stream, good.to_fields())  # type: ignore[arg-type]
+    consumer = consumer_for(sessions, redis_client, settings)
+
+    async def delivered() -> bool:
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == 1)
+
+    await run_until([consumer.run], delivered)
+
+    letters = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert [letter["reason"] for letter in letters] == [f"malformed: {why}" for why in bad]
+    assert [letter["original"] for letter in letters] == list(bad.values())
+    assert (await redis_client.xpending(stream, settings.group))["pending"] == 0
+
+
+async def test_an_event_of_an_unknown_type_is_dead_lettered_not_retried(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: the delivery handler refuses events it has no handler for, at once, naming the type.
+    await redis_client.xadd(settings.stream, Event(GOOD_ID, "invoice.paid", {}).to_fields())  # type: ignore[arg-type]
+    consumer = consumer_for(sessions, redis_client, settings)
+
+    async def settled() -> bool:
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1)
+
+    await run_until([consumer.run], settled)
+
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert (
+        letter["reason"] == "gave up after 1 attempt(s): no handler for event type 'invoice.paid'"
+    )
+
+
+class AlwaysCrashes:
+    """A handler that never commits, like one that takes its worker down with it every time."""
+
+    calls = 0
+
+    async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        self.calls += 1
+        raise RuntimeError("boom")
+
+
+async def test_an_entry_never_acknowledged_is_dead_lettered_after_max_deliveries(
+    redis_client: redis.asyncio.Redis, settings: QueueSettings
+) -> None:
+    # Rule: the delivery counter (XPENDING) bounds redeliveries of an entry whose handling never
+    # completes; past max_deliveries it is dead-lettered instead of looping forever.
+    settings = settings.model_copy(update={"max_deliveries": 3})
+    await redis_client.xadd(settings.stream, Event(GOOD_ID, "message.queued", {}).to_fields())  # type: ignore[arg-type]
+    handler = AlwaysCrashes()
+    consumer = Consumer(redis_client, handler, name="c1", settings=settings)
+
+    async def settled() -> bool:
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1)
+
+    await run_until([consumer.run], settled)
+
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert letter["reason"] == "delivered 4 times and never acknowledged"
+    assert letter["deliveries"] == 4
+    assert handler.calls == 3
+    assert consumer.stats.handler_errors == 3
+
+
+async def test_a_requeued_dead_letter_is_delivered_once_the_cause_is_fixed(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: requeue moves the original entry back to its stream and out of the dead-letter stream.
+    [poison_id] = await create_messages(sessions, settings, 1, to=POISON)
+    relay = Relay(sessions, redis_client, settings)
+    consumer = consumer_for(sessions, redis_client, settings)
+
+    async def dead() -> bool:
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1)
+
+    await run_until([relay.run, consumer.run], dead)
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+
+    await dead_letters.requeue(redis_client, settings.dead_letter_stream, letter["id"])
+    fixed = consumer_for(sessions, redis_client, settings, SimulatedCarrier())
+
+    async def delivered() -> bool:
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == 1)
+
+    await run_until([fixed.run], delivered)
+    assert await redis_client.xlen(settings.dead_letter_stream) == 0
+    assert await scalar(sessions, "SELECT message_id::text FROM deliveries") == poison_id
+
+
+async def test_requeueing_an_unknown_dead_letter_says_so(
+    redis_client: redis.asyncio.Redis, settings: QueueSettings
+) -> None:
+    # Rule: requeue of an id that is not in the dead-letter stream raises LookupError naming it.
+    try:
+        await dead_letters.requeue(redis_client, settings.dead_letter_stream, "1-0")
+    except LookupError as error:
+        assert str(error) == f"no dead letter 1-0 in {settings.dead_letter_stream}"
+    else:
+        raise AssertionError("requeue of an unknown id did not fail")

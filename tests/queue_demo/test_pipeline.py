@@ -1,0 +1,35 @@
+"""The happy path end to end: outbox → relay → stream → consumer → one delivery per message."""
+
+from __future__ import annotations
+
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.consumer import Consumer
+from queue_demo.delivery import DeliverMessages
+from queue_demo.relay import Relay
+from queue_demo.settings import QueueSettings
+from tests.queue_demo.conftest import create_messages, run_until, scalar
+
+
+async def test_every_created_message_is_delivered_once_and_nothing_stays_pending(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: a message committed with its outbox row is published, delivered once, and acknowledged.
+    ids = await create_messages(sessions, settings, 50)
+    relay = Relay(sessions, redis_client, settings)
+    handler = DeliverMessages(sessions, SimulatedCarrier(), settings, consumer="c1")
+    consumer = Consumer(redis_client, handler, name="c1", settings=settings)
+
+    async def all_delivered() -> bool:
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == len(ids))
+
+    await run_until([relay.run, consumer.run], all_delivered)
+
+    assert await scalar(sessions, "SELECT count(DISTINCT message_id) FROM deliveries") == 50
+    assert await scalar(sessions, "SELECT count(*) FROM messages WHERE status = 'delivered'") == 50
+    assert await scalar(sessions, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0

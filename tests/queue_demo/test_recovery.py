@@ -1,0 +1,147 @@
+"""Crash recovery: a restarted consumer drains its own pending entries; orphans are claimed after the lease;
+the heartbeat keeps a slow consumer's entries from being claimed while it still works on them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.consumer import Consumer
+from queue_demo.delivery import DeliverMessages
+from queue_demo.events import Event
+from queue_demo.settings import QueueSettings
+from tests.queue_demo.conftest import run_until, scalar
+
+
+async def publish(redis_client: redis.asyncio.Redis, settings: QueueSettings, count: int) -> None:
+    await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    for n in range(count):
+        payload = {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": f"hi {n}"}
+        event = Event(str(uuid.uuid4()), "message.queued", payload)
+        await redis_client.xadd(settings.stream, event.to_fields())  # type: ignore[arg-type]
+
+
+async def read_and_die(
+    redis_client: redis.asyncio.Redis, settings: QueueSettings, name: str
+) -> None:
+    """What a consumer that crashes right after XREADGROUP leaves behind: entries pending under `name`."""
+    await redis_client.xreadgroup(settings.group, name, {settings.stream: ">"}, count=100)
+
+
+def consumer(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+    name: str,
+    carrier: SimulatedCarrier,
+) -> Consumer:
+    handler = DeliverMessages(sessions, carrier, settings, consumer=name)
+    return Consumer(redis_client, handler, name=name, settings=settings)
+
+
+async def test_a_restarted_consumer_first_delivers_what_it_had_read_before_it_crashed(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: on start, a consumer reads its own pending entries (ID 0) before new ones (>), so a
+    # restart under the same name recovers at once, without waiting for any lease.
+    settings = settings.model_copy(update={"lease_ms": 60_000})
+    await publish(redis_client, settings, 10)
+    await read_and_die(redis_client, settings, "c1")
+    restarted = consumer(sessions, redis_client, settings, "c1", SimulatedCarrier())
+
+    async def delivered() -> bool:
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == 10)
+
+    await run_until([restarted.run], delivered)
+
+    assert restarted.stats.claimed == 0
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+
+
+async def test_entries_orphaned_by_a_dead_consumer_are_claimed_after_the_lease(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: XAUTOCLAIM hands entries idle longer than the lease to a live consumer.
+    settings = settings.model_copy(update={"lease_ms": 200})
+    await publish(redis_client, settings, 10)
+    await read_and_die(redis_client, settings, "ghost")
+    survivor = consumer(sessions, redis_client, settings, "c2", SimulatedCarrier())
+
+    async def delivered() -> bool:
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == 10)
+
+    await run_until([survivor.run], delivered)
+
+    assert survivor.stats.claimed == 10
+    assert await scalar(sessions, "SELECT array_agg(DISTINCT consumer) FROM deliveries") == ["c2"]
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+
+
+async def race_a_slow_consumer(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> tuple[SimulatedCarrier, Consumer, SimulatedCarrier]:
+    """`slow` takes 5 entries and spends 4 leases on them; `fast` starts once they are in flight."""
+    await publish(redis_client, settings, 5)
+    slow_carrier, fast_carrier = SimulatedCarrier(delay_s=0.8), SimulatedCarrier()
+    slow = consumer(sessions, redis_client, settings, "slow", slow_carrier)
+    fast = consumer(sessions, redis_client, settings, "fast", fast_carrier)
+    stop = asyncio.Event()
+    slow_task = asyncio.create_task(slow.run(stop))
+    deadline = time.monotonic() + 10
+    while slow_carrier.calls < 5:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    fast_task = asyncio.create_task(fast.run(stop))
+    while (
+        await scalar(sessions, "SELECT count(DISTINCT event_id) FROM deliveries") < 5
+        or (await redis_client.xpending(settings.stream, settings.group))["pending"]
+    ):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.gather(slow_task, fast_task)
+    return slow_carrier, fast, fast_carrier
+
+
+async def test_the_heartbeat_keeps_a_slow_consumers_entries_from_being_claimed(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: while a handler runs, the heartbeat resets its entries' idle time, so a lease shorter
+    # than the slowest handler still never hands live work to another consumer.
+    settings = settings.model_copy(update={"lease_ms": 200, "heartbeat": True})
+
+    slow_carrier, fast, fast_carrier = await race_a_slow_consumer(sessions, redis_client, settings)
+
+    assert fast.stats.claimed == 0
+    assert (slow_carrier.calls, fast_carrier.calls) == (5, 0)
+    assert await scalar(sessions, "SELECT array_agg(DISTINCT consumer) FROM deliveries") == ["slow"]
+
+
+async def test_without_the_heartbeat_a_slow_consumers_entries_are_claimed_and_still_applied_once(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: a lease shorter than the handler means double work (two carrier calls per message),
+    # but the inbox still keeps the effect to one row per message.
+    settings = settings.model_copy(update={"lease_ms": 200, "heartbeat": False})
+
+    slow_carrier, fast, fast_carrier = await race_a_slow_consumer(sessions, redis_client, settings)
+
+    assert fast.stats.claimed == 5
+    assert (slow_carrier.calls, fast_carrier.calls) == (5, 5)
+    assert await scalar(sessions, "SELECT count(*) FROM deliveries") == 5
+    assert await scalar(sessions, "SELECT array_agg(DISTINCT consumer) FROM deliveries") == ["fast"]
