@@ -3,11 +3,16 @@
 import uvicorn
 
 from app.settings import AppSettings
+from error_handling import configure_logging
 
 
 def main() -> None:
     settings = AppSettings()
-    uvicorn.run("app.asgi:app", host=settings.host, port=settings.port, log_level="info")
+    configure_logging()
+    # Our request middleware writes one line per request; uvicorn's own access log would double it.
+    uvicorn.run(
+        "app.asgi:app", host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The composed app: every answer's routes mounted into one FastAPI application.
+"""The mini Twilio: every answer composed into one FastAPI app.
 
-`/healthz` says the process is up; `/readyz` says Redis and PostgreSQL answer.
+Sign in (auth) → open an account → send a message (rate-limited, idempotent, outbox) → read it (REST or GraphQL).
 """
 
 from __future__ import annotations
@@ -9,53 +9,121 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio
-from fastapi import FastAPI, Response, status
+from fastapi import Depends, FastAPI, Response, status
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from api_security import api_key_router, get_security_settings, install_security
+from app.accounts import accounts_router, reading_account, sending_account
+from app.messaging import enqueue_delivery, graphql_caller, guarded_enqueue
+from app.offline_docs import install_offline_docs
+from app.settings import AppSettings
+from auth import AuthSettings, build_auth_service
+from auth import router as auth_router
 from backing_services import Settings, get_settings, sqlalchemy_async_url
+from error_handling import IdempotencyStore, idempotent_route, install_error_handling
+from queue_demo.settings import QueueSettings
+from rate_limiter import Policy, RedisTokenBucket
+from rate_limiter.http import RateLimitHeadersMiddleware, rate_limit
+from rate_limiter.settings import RateLimiterSettings, limiter_redis
+from rest_vs_graphql.graphql_http import create_graphql_router
+from rest_vs_graphql.rest_api import create_rest_router
+from rest_vs_graphql.settings import TwinSettings
 
 READINESS_TIMEOUT_S = 1.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, app_settings: AppSettings | None = None
+) -> FastAPI:
     settings = settings or get_settings()
+    app_settings = app_settings or AppSettings()
     if settings.redis_url is None or settings.database_url is None:
         raise RuntimeError("the app needs REDIS_URL and DATABASE_URL")
     redis_url, database_url = settings.redis_url, settings.database_url
+    security = get_security_settings()
+    limiter_settings = RateLimiterSettings()
+
+    # Clients connect lazily, so they can be made here and closed when the app stops.
+    shared_redis = redis.asyncio.Redis.from_url(
+        redis_url,
+        decode_responses=True,
+        socket_timeout=READINESS_TIMEOUT_S,
+        socket_connect_timeout=READINESS_TIMEOUT_S,
+    )
+    limiter_client = limiter_redis(redis_url, limiter_settings)
+    engine = create_async_engine(sqlalchemy_async_url(database_url), pool_pre_ping=True)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    send_bucket = RedisTokenBucket(
+        limiter_client,
+        app_settings.send_burst,
+        app_settings.send_per_second,
+        f"{limiter_settings.key_prefix}:send",
+        name="burst",
+        extra_policies=[
+            Policy("hourly", app_settings.send_per_hour, app_settings.send_per_hour / 3600)
+        ],
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.redis = redis.asyncio.Redis.from_url(
-            redis_url,
-            socket_timeout=READINESS_TIMEOUT_S,
-            socket_connect_timeout=READINESS_TIMEOUT_S,
-        )
-        app.state.engine = create_async_engine(
-            sqlalchemy_async_url(database_url),
-            pool_pre_ping=True,
-            connect_args={"connect_timeout": int(READINESS_TIMEOUT_S) or 1},
-        )
+        app.state.redis = shared_redis
+        app.state.engine = engine
+        app.state.auth = await build_auth_service(AuthSettings(), shared_redis, engine)
         yield
-        await app.state.redis.aclose()
-        await app.state.engine.dispose()
+        await shared_redis.aclose()
+        await limiter_client.aclose()
+        await engine.dispose()
 
-    app = FastAPI(title="mini Twilio", lifespan=lifespan)
+    app = FastAPI(title="mini Twilio", lifespan=lifespan, docs_url=None, redoc_url=None)
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", tags=["operations"])
     async def readyz(response: Response) -> dict[str, str]:
         checks = {
-            "redis": await _redis_answers(app.state.redis),
-            "postgres": await _postgres_answers(app.state.engine),
+            "redis": await _redis_answers(shared_redis),
+            "postgres": await _postgres_answers(engine),
         }
         ready = all(value == "ok" for value in checks.values())
         response.status_code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
         return {"status": "ready" if ready else "not ready", **checks}
 
+    enqueue = enqueue_delivery(QueueSettings().stream, security.outbound_allowed_networks)
+    twin_settings = TwinSettings(environment=settings.environment)
+    app.include_router(auth_router)
+    app.include_router(api_key_router(security))
+    app.include_router(accounts_router(sessions))
+    app.include_router(
+        create_rest_router(
+            sessions,
+            settings=twin_settings,
+            caller=reading_account,
+            on_queued=enqueue,
+            send_dependencies=[
+                Depends(rate_limit(send_bucket, identity=sending_account, on_redis_error="closed"))
+            ],
+            route_class=idempotent_route(IdempotencyStore(shared_redis)),
+        )
+    )
+    app.include_router(
+        create_graphql_router(
+            sessions,
+            settings=twin_settings,
+            caller=graphql_caller,
+            on_queued=guarded_enqueue(enqueue, send_bucket),
+        ),
+        prefix="/graphql",
+    )
+
+    # Innermost first: the limiter's headers, then error handling, then the security layers,
+    # whose headers thus also reach the 500s that error handling writes.
+    app.add_middleware(RateLimitHeadersMiddleware)
+    install_error_handling(app)
+    install_security(app, security)
+    install_offline_docs(app)
     return app
 
 

@@ -67,13 +67,13 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
 def running(
     argv: Sequence[str],
     *,
-    port: int,
+    port: int | None,
     name: str,
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     timeout_s: float = 15.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `argv`, wait until it listens on `port`, yield it, and stop it on the way out."""
+    """Start `argv`, wait until it listens on `port` (if it serves one), yield it, and stop it."""
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         list(argv),
@@ -82,7 +82,8 @@ def running(
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, process=process, name=name, timeout_s=timeout_s)
+        if port is not None:
+            wait_for_port(port, process=process, name=name, timeout_s=timeout_s)
         yield process
     finally:
         stop(process)

@@ -19,6 +19,10 @@ from queue_demo.retry import Attempt, Backoff, GaveUp, TransientError, call_with
 from queue_demo.settings import QueueSettings
 
 
+def request_id_header(event: Event) -> dict[str, str]:
+    return {"X-Request-ID": event.request_id} if event.request_id else {}
+
+
 class CallbackRejected(Exception):
     """The receiver answered 4xx: sending the same request again will not change its mind."""
 
@@ -72,7 +76,11 @@ class SendStatusCallbacks:
             signed = self.signer.sign(url, params)  # a fresh timestamp for every attempt
             try:
                 response = await self.http.post(
-                    signed.url, data=params, headers=signed.headers, timeout=self.timeout_s
+                    signed.url,
+                    data=params,
+                    # The receiver's logs can then be joined to the request that sent the message.
+                    headers={**signed.headers, **request_id_header(event)},
+                    timeout=self.timeout_s,
                 )
             except httpx.TransportError as error:
                 raise TransientError(f"{type(error).__name__}: {error}") from error

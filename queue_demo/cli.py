@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 
 from backing_services import ServiceUnavailable, get_settings, sqlalchemy_async_url
 from backing_services.resolve import check_reachable
+from error_handling import configure_logging
 from queue_demo import dead_letters
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
@@ -93,7 +94,7 @@ async def until_sigterm(
 
 async def run_relay(settings: QueueSettings) -> int:
     async with services() as s:
-        await create_tables(s.engine)
+        await create_tables(s.engine, with_messages=settings.own_messages_table)
         stop = asyncio.Event()
         return await until_sigterm(
             Relay(s.sessions, s.redis, settings).run(stop), stop, settings.shutdown_deadline_s
@@ -102,7 +103,7 @@ async def run_relay(settings: QueueSettings) -> int:
 
 async def run_worker(settings: QueueSettings, name: str, kind: str) -> int:
     async with services() as s, httpx.AsyncClient() as http:
-        await create_tables(s.engine)
+        await create_tables(s.engine, with_messages=settings.own_messages_table)
         stop = asyncio.Event()
         if kind == "deliver":
             carrier = SimulatedCarrier(
@@ -211,6 +212,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = QueueSettings()
+    if args.command in ("relay", "worker", "callbacks"):
+        # Long-running processes log like the API does: JSON lines in production, redacted.
+        configure_logging()
     match args.command:
         case "relay":
             return asyncio.run(run_relay(settings))

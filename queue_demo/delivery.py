@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo import inbox
@@ -24,8 +24,10 @@ MESSAGE_STATUS = "message.status"
 INSERT_DELIVERIES = text(
     "INSERT INTO deliveries (event_id, message_id, carrier_sid, attempts, consumer)"
     " SELECT e, m, s, a, :consumer FROM unnest(CAST(:event_ids AS uuid[]),"
-    " CAST(:message_ids AS uuid[]), CAST(:sids AS text[]), CAST(:attempts AS int[])) AS t(e, m, s, a)"
+    " CAST(:message_ids AS text[]), CAST(:sids AS text[]), CAST(:attempts AS int[])) AS t(e, m, s, a)"
 )
+# Marks the batch's messages delivered and returns (id, to, callback URL) for each one it changed.
+# A host app with its own messages table passes its own statement of the same shape.
 MARK_DELIVERED = text(
     "UPDATE messages SET status = 'delivered' WHERE id = ANY(CAST(:ids AS uuid[]))"
     " AND status <> 'delivered' RETURNING id::text, to_number, callback_url"
@@ -51,8 +53,10 @@ class DeliverMessages:
         settings: QueueSettings,
         *,
         consumer: str = "deliverer",
+        mark_delivered: TextClause = MARK_DELIVERED,
     ) -> None:
         self.sessions = sessions
+        self.mark_delivered = mark_delivered
         self.carrier = carrier
         self.settings = settings
         self.consumer = consumer
@@ -118,7 +122,7 @@ class DeliverMessages:
                 },
             )
             rows = await session.execute(
-                MARK_DELIVERED, {"ids": [d.event.payload["message_id"] for d in fresh]}
+                self.mark_delivered, {"ids": [d.event.payload["message_id"] for d in fresh]}
             )
             by_message = {d.event.payload["message_id"]: d for d in fresh}
             for message_id, to_number, callback_url in rows.all():

@@ -69,6 +69,12 @@ class Relay:
             await pipe.execute()
             self.crash_points.reached("xadd_before_mark")
             await session.execute(MARK_PUBLISHED, {"ids": [row.id for row in rows]})
+        for row in rows:
+            # Debug, not info: one line per event is the trail an investigation follows, not noise.
+            with structlog.contextvars.bound_contextvars(
+                request_id=row.request_id, traceparent=row.traceparent, event_id=str(row.event_id)
+            ):
+                log.debug("published", stream=row.stream, event_type=row.event_type)
         self.published += len(rows)
         return len(rows)
 

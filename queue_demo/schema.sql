@@ -1,13 +1,3 @@
--- The producer's side: a message and the event announcing it are written in one transaction.
-CREATE TABLE IF NOT EXISTS messages (
-    id           uuid PRIMARY KEY,
-    to_number    text NOT NULL,
-    body         text NOT NULL,
-    callback_url text,
-    status       text NOT NULL DEFAULT 'queued',
-    created_at   timestamptz NOT NULL DEFAULT now()
-);
-
 -- The transactional outbox: rows the relay has not yet published have published_at NULL.
 CREATE TABLE IF NOT EXISTS outbox (
     id           bigserial PRIMARY KEY,
@@ -34,7 +24,7 @@ CREATE TABLE IF NOT EXISTS inbox (
 CREATE TABLE IF NOT EXISTS deliveries (
     id           bigserial PRIMARY KEY,
     event_id     uuid NOT NULL,
-    message_id   uuid NOT NULL,
+    message_id   text NOT NULL,  -- text: this demo's uuids, or another service's SIDs
     carrier_sid  text NOT NULL,
     attempts     integer NOT NULL,
     consumer     text NOT NULL,

@@ -22,6 +22,8 @@ class QueueSettings(BaseSettings):
     dead_letter_stream: str = "queue_demo:dead_letters"
     group: str = "deliverers"
     callbacks_group: str = "callbackers"
+    # False when a host app owns the `messages` table and only the outbox, inbox and ledger are ours.
+    own_messages_table: bool = True
 
     # Consumer: how much to read at once, how long to wait for it, how many carrier calls at once.
     batch_size: int = Field(default=200, ge=1, le=10_000)

@@ -3,10 +3,11 @@
 Each route parses the request, calls the service layer, and shapes the JSON; nothing more.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, params
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from error_handling.problems import DomainError
@@ -40,10 +41,18 @@ def create_rest_router(
     settings: TwinSettings | None = None,
     caller: Callable[..., Awaitable[str | None]] = no_authentication,
     on_queued: service.MessageQueued | None = None,
+    send_dependencies: Sequence[params.Depends] = (),
+    route_class: type[APIRoute] = APIRoute,
 ) -> APIRouter:
-    """Routes under `/2010-04-01/Accounts/{AccountSid}`; mount with `app.include_router(...)`."""
+    """Routes under `/2010-04-01/Accounts/{AccountSid}`; mount with `app.include_router(...)`.
+
+    `send_dependencies` guard only the send route (a rate limit, a write scope); `route_class`
+    wraps every route (an Idempotency-Key route class acts on the POST alone).
+    """
     settings = settings or get_twin_settings()
-    router = APIRouter(prefix=f"{API}/Accounts/{{AccountSid}}", tags=["REST twin"])
+    router = APIRouter(
+        prefix=f"{API}/Accounts/{{AccountSid}}", tags=["REST twin"], route_class=route_class
+    )
 
     async def open_session() -> AsyncIterator[AsyncSession]:
         async with session_factory() as session:
@@ -95,7 +104,11 @@ def create_rest_router(
         message = await service.get_message(session, who, AccountSid, MessageSid)
         return read(request, message_json(message))
 
-    @router.post("/Messages.json", status_code=201, dependencies=[Depends(require_form)])
+    @router.post(
+        "/Messages.json",
+        status_code=201,
+        dependencies=[*send_dependencies, Depends(require_form)],
+    )
     async def create_message(
         AccountSid: str,
         session: Session,

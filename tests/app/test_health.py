@@ -7,8 +7,10 @@ from backing_services import Settings
 from backing_services.local_processes import free_port
 
 
-def test_healthz_answers_ok_while_the_process_runs(redis_url: str, database_url: str) -> None:
-    app = create_app(Settings(redis_url=redis_url, database_url=database_url))
+def test_healthz_answers_ok_while_the_process_runs(
+    redis_url: str, migrated_database_url: str
+) -> None:
+    app = create_app(Settings(redis_url=redis_url, database_url=migrated_database_url))
 
     with TestClient(app) as client:
         response = client.get("/healthz")
@@ -18,9 +20,9 @@ def test_healthz_answers_ok_while_the_process_runs(redis_url: str, database_url:
 
 
 def test_readyz_is_200_when_redis_and_postgres_both_answer(
-    redis_url: str, database_url: str
+    redis_url: str, migrated_database_url: str
 ) -> None:
-    app = create_app(Settings(redis_url=redis_url, database_url=database_url))
+    app = create_app(Settings(redis_url=redis_url, database_url=migrated_database_url))
 
     with TestClient(app) as client:
         response = client.get("/readyz")
@@ -29,9 +31,11 @@ def test_readyz_is_200_when_redis_and_postgres_both_answer(
     assert response.json() == {"status": "ready", "redis": "ok", "postgres": "ok"}
 
 
-def test_readyz_is_503_and_names_redis_when_redis_does_not_answer(database_url: str) -> None:
+def test_readyz_is_503_and_names_redis_when_redis_does_not_answer(
+    migrated_database_url: str,
+) -> None:
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    app = create_app(Settings(redis_url=closed, database_url=database_url))
+    app = create_app(Settings(redis_url=closed, database_url=migrated_database_url))
 
     with TestClient(app) as client:
         response = client.get("/readyz")

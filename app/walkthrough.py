@@ -1,0 +1,173 @@
+"""`python -m app.walkthrough`: the mini Twilio end to end, narrated.
+
+Sign up, sign in, open an account, send a message, watch it delivered and its signed callback arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from app.local_stack import LocalStack, local_stack
+from backing_services.resolve import services_for_demo
+from backing_services.schemas import drop_schema, recreate_schema
+
+SCHEMA = "demo_mini_twilio"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a demo user's password
+T = TypeVar("T")
+
+MESSAGE_STATUS = """query($account: String!, $sid: String!) {
+  message(accountSid: $account, sid: $sid) { sid status to }
+}"""
+
+
+@dataclass(frozen=True)
+class Walk:
+    request_id: str
+    account_sid: str
+    message_sid: str
+    rest_status: str
+    graphql_status: str
+    callback: dict[str, Any]
+
+
+async def poll(what: str, check: Callable[[], Awaitable[T | None]], timeout_s: float = 30) -> T:
+    """Ask until `check` returns something, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (found := await check()) is not None:
+            return found
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{what} did not happen within {timeout_s:.0f} s")
+
+
+async def sign_in(api: httpx.AsyncClient, username: str) -> dict[str, str]:
+    (
+        await api.post("/auth/users", json={"username": username, "password": PASSWORD})
+    ).raise_for_status()
+    token = await api.post(
+        "/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+    )
+    token.raise_for_status()
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def open_account(api: httpx.AsyncClient, auth: dict[str, str]) -> tuple[str, str]:
+    account = await api.post(
+        "/2010-04-01/Accounts.json", data={"FriendlyName": "Demo"}, headers=auth
+    )
+    account.raise_for_status()
+    return account.json()["sid"], account.json()["phone_numbers"][0]["phone_number"]
+
+
+async def walk(stack: LocalStack, say: Callable[[str], None] = print) -> Walk:
+    async with (
+        httpx.AsyncClient(base_url=stack.api_url, timeout=10) as api,
+        httpx.AsyncClient(base_url=stack.receiver_url, timeout=10) as receiver,
+    ):
+        username = f"demo{uuid.uuid4().hex[:8]}"
+        auth = await sign_in(api, username)
+        say(f"1. {username} signed up and got an access token (EdDSA JWT) at POST /auth/token")
+
+        account_sid, sender = await open_account(api, auth)
+        say(f"2. opened account {account_sid} with the sending number {sender}")
+
+        request_id = f"walk-{uuid.uuid4().hex[:12]}"
+        sent = await api.post(
+            f"/2010-04-01/Accounts/{account_sid}/Messages.json",
+            data={
+                "To": "+15558675310",
+                "From": sender,
+                "Body": "Hello from the mini Twilio",
+                "StatusCallback": stack.callback_url,
+            },
+            headers={**auth, "X-Request-ID": request_id, "Idempotency-Key": request_id},
+        )
+        sent.raise_for_status()
+        message_sid = sent.json()["sid"]
+        say(
+            f"3. POST Messages.json → {sent.status_code} {message_sid}, status {sent.json()['status']!r} (row + outbox row, one transaction)"
+        )
+        say(
+            f"   rate limit: {sent.headers.get('RateLimit')} under policy {sent.headers.get('RateLimit-Policy')}"
+        )
+        replay = await api.post(
+            f"/2010-04-01/Accounts/{account_sid}/Messages.json",
+            data={
+                "To": "+15558675310",
+                "From": sender,
+                "Body": "Hello from the mini Twilio",
+                "StatusCallback": stack.callback_url,
+            },
+            headers={**auth, "Idempotency-Key": request_id},
+        )
+        say(
+            f"   the same POST retried with its Idempotency-Key → {replay.status_code}, the same {replay.json()['sid']} (replayed, not re-sent)"
+        )
+
+        message_url = f"/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}.json"
+
+        async def delivered() -> str | None:
+            status = (await api.get(message_url, headers=auth)).json()["status"]
+            return status if status == "delivered" else None
+
+        rest_status = await poll("delivery", delivered)
+        say(
+            "4. the relay published the outbox row to a Redis Stream; the worker delivered it: status 'delivered'"
+        )
+
+        async def callback_arrived() -> dict[str, Any] | None:
+            for item in (await receiver.get("/status-callbacks")).json():
+                if item["params"].get("MessageSid") == message_sid:
+                    return dict(item)
+            return None
+
+        callback = await poll("the status callback", callback_arrived)
+        say(
+            f"5. the receiver got a status callback signed with X-Twilio-Signature and checked it: {callback['params']['MessageStatus']}"
+        )
+
+        answer = await api.post(
+            "/graphql",
+            json={
+                "query": MESSAGE_STATUS,
+                "variables": {"account": account_sid, "sid": message_sid},
+            },
+            headers=auth,
+        )
+        graphql_status = answer.json()["data"]["message"]["status"]
+        say(f"6. REST says {rest_status!r}; GraphQL says {graphql_status!r}")
+        return Walk(request_id, account_sid, message_sid, rest_status, graphql_status, callback)
+
+
+def main() -> None:
+    with services_for_demo() as services:
+        database_url = recreate_schema(services.database_url, SCHEMA)
+        log_dir = Path("out/mini_twilio")
+        try:
+            print("Starting api, relay, worker and webhook receiver on free loopback ports...")
+            with local_stack(services.redis_url, database_url, log_dir) as stack:
+                walked = asyncio.run(walk(stack))
+                lines = [
+                    line
+                    for name in ("api", "relay", "worker")
+                    for line in stack.log(name).splitlines()
+                    if walked.request_id in line
+                ]
+                print(
+                    f"7. request id {walked.request_id} appears in {len(lines)} log lines across api, relay and worker ({log_dir}/)"
+                )
+        finally:
+            drop_schema(services.database_url, SCHEMA)
+    print("All processes stopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The mini Twilio's worker: queue_demo's consumers, pointed at the REST/GraphQL twin's messages.
+
+One process runs two consumer groups: deliveries (carrier, then status) and status callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import httpx
+from sqlalchemy import text
+
+from error_handling import configure_logging
+from queue_demo.callbacks import SendStatusCallbacks
+from queue_demo.carrier import SimulatedCarrier
+from queue_demo.cli import services, until_sigterm
+from queue_demo.consumer import Consumer
+from queue_demo.delivery import DeliverMessages
+from queue_demo.schema import create_tables
+from queue_demo.settings import QueueSettings
+
+# Same shape as queue_demo's statement: mark the batch delivered, return (id, to, callback URL).
+MARK_TWIN_DELIVERED = text(
+    "UPDATE messages SET status = 'delivered', updated_at = now()"
+    " WHERE sid = ANY(CAST(:ids AS text[])) AND status <> 'delivered'"
+    " RETURNING sid, to_number, status_callback"
+)
+
+
+async def run(settings: QueueSettings, name: str) -> int:
+    async with services() as s, httpx.AsyncClient() as http:
+        await create_tables(s.engine, with_messages=False)
+        carrier = SimulatedCarrier(
+            delay_s=settings.carrier_delay_s,
+            failure_rate=settings.carrier_failure_rate,
+            poison_numbers=settings.poison_numbers,
+        )
+        deliveries = Consumer(
+            s.redis,
+            DeliverMessages(
+                s.sessions, carrier, settings, consumer=name, mark_delivered=MARK_TWIN_DELIVERED
+            ),
+            name=name,
+            settings=settings,
+        )
+        callbacks = Consumer(
+            s.redis,
+            SendStatusCallbacks(s.sessions, http, settings),
+            name=name,
+            settings=settings,
+            stream=settings.callbacks_stream,
+            group=settings.callbacks_group,
+        )
+        stop = asyncio.Event()
+
+        async def both() -> None:
+            await asyncio.gather(deliveries.run(stop), callbacks.run(stop))
+
+        return await until_sigterm(both(), stop, settings.shutdown_deadline_s)
+
+
+def main() -> None:
+    configure_logging()
+    name = sys.argv[1] if len(sys.argv) > 1 else f"worker-{os.getpid()}"
+    raise SystemExit(asyncio.run(run(QueueSettings(), name)))
+
+
+if __name__ == "__main__":
+    main()
