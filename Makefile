@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
-            cap_theorem error_handling scaling microservices api_security
+            cap_theorem error_handling scaling microservices api_security app.walkthrough
 
 .PHONY: install lint test demo clean
 

@@ -5,6 +5,7 @@ Sign up, sign in, open an account, send a message, watch it delivered and its si
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 import uuid
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from app.local_stack import LocalStack, local_stack
+from app.local_stack import local_stack
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 
@@ -67,10 +68,12 @@ async def open_account(api: httpx.AsyncClient, auth: dict[str, str]) -> tuple[st
     return account.json()["sid"], account.json()["phone_numbers"][0]["phone_number"]
 
 
-async def walk(stack: LocalStack, say: Callable[[str], None] = print) -> Walk:
+async def walk(
+    api_url: str, receiver_url: str, callback_url: str, say: Callable[[str], None] = print
+) -> Walk:
     async with (
-        httpx.AsyncClient(base_url=stack.api_url, timeout=10) as api,
-        httpx.AsyncClient(base_url=stack.receiver_url, timeout=10) as receiver,
+        httpx.AsyncClient(base_url=api_url, timeout=10) as api,
+        httpx.AsyncClient(base_url=receiver_url, timeout=10) as receiver,
     ):
         username = f"demo{uuid.uuid4().hex[:8]}"
         auth = await sign_in(api, username)
@@ -86,7 +89,7 @@ async def walk(stack: LocalStack, say: Callable[[str], None] = print) -> Walk:
                 "To": "+15558675310",
                 "From": sender,
                 "Body": "Hello from the mini Twilio",
-                "StatusCallback": stack.callback_url,
+                "StatusCallback": callback_url,
             },
             headers={**auth, "X-Request-ID": request_id, "Idempotency-Key": request_id},
         )
@@ -104,7 +107,7 @@ async def walk(stack: LocalStack, say: Callable[[str], None] = print) -> Walk:
                 "To": "+15558675310",
                 "From": sender,
                 "Body": "Hello from the mini Twilio",
-                "StatusCallback": stack.callback_url,
+                "StatusCallback": callback_url,
             },
             headers={**auth, "Idempotency-Key": request_id},
         )
@@ -147,26 +150,45 @@ async def walk(stack: LocalStack, say: Callable[[str], None] = print) -> Walk:
         return Walk(request_id, account_sid, message_sid, rest_status, graphql_status, callback)
 
 
-def main() -> None:
+def walk_local() -> None:
+    """Start the four processes here, walk, show the shared request id in their logs, stop."""
     with services_for_demo() as services:
         database_url = recreate_schema(services.database_url, SCHEMA)
         log_dir = Path("out/mini_twilio")
         try:
             print("Starting api, relay, worker and webhook receiver on free loopback ports...")
             with local_stack(services.redis_url, database_url, log_dir) as stack:
-                walked = asyncio.run(walk(stack))
-                lines = [
-                    line
-                    for name in ("api", "relay", "worker")
-                    for line in stack.log(name).splitlines()
-                    if walked.request_id in line
-                ]
-                print(
-                    f"7. request id {walked.request_id} appears in {len(lines)} log lines across api, relay and worker ({log_dir}/)"
-                )
+                walked = asyncio.run(walk(stack.api_url, stack.receiver_url, stack.callback_url))
+                for name in ("api", "relay", "worker", "receiver"):
+                    lines = [
+                        line for line in stack.log(name).splitlines() if walked.request_id in line
+                    ]
+                    print(
+                        f"7. {name}: {len(lines)} log lines carry request id {walked.request_id} ({log_dir}/{name}.log)"
+                    )
         finally:
             drop_schema(services.database_url, SCHEMA)
     print("All processes stopped.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api", help="walk an already running API (compose: http://api:8000)")
+    parser.add_argument("--receiver", help="its webhook receiver, as this process reaches it")
+    parser.add_argument(
+        "--callback-url", help="the receiver's callback URL, as the worker reaches it"
+    )
+    args = parser.parse_args()
+    if args.api is None:
+        walk_local()
+        return
+    if args.receiver is None:
+        parser.error("--api needs --receiver too")
+    callback_url = args.callback_url or f"{args.receiver}/status-callbacks"
+    try:
+        asyncio.run(walk(args.api, args.receiver, callback_url))
+    except httpx.TransportError as error:
+        raise SystemExit(f"cannot reach the running system: {error!r}") from None
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ def create_receiver(redis_url: str) -> FastAPI:
 
     app = FastAPI(title="webhook receiver (the customer's server)", lifespan=lifespan)
 
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     @app.post("/status-callbacks", status_code=204)
     async def receive(webhook: Annotated[SignedWebhook, Depends(verified)]) -> None:
         # Only a callback whose signature checked out reaches this line.

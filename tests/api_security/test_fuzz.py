@@ -58,7 +58,10 @@ def fuzz_schema(
 
 
 def fuzz(
-    operation: schemathesis.APIOperation, mode: GenerationMode, auth: tuple[str, str] | None
+    operation: schemathesis.APIOperation,
+    mode: GenerationMode,
+    auth: tuple[str, str] | None,
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """Fuzz one operation; False when the schema leaves nothing to generate in this mode."""
 
@@ -71,7 +74,9 @@ def fuzz(
         suppress_health_check=list(HealthCheck),
     )
     def call(case: schemathesis.Case) -> None:
-        case.call_and_validate(auth=auth, checks=[not_a_server_error, response_schema_conformance])
+        case.call_and_validate(
+            auth=auth, headers=headers, checks=[not_a_server_error, response_schema_conformance]
+        )
 
     if mode is GenerationMode.NEGATIVE and not (
         operation.body or operation.query or operation.path_parameters

@@ -37,7 +37,9 @@ def test_a_sent_message_is_delivered_its_callback_verified_and_its_request_id_lo
     # Rule: API → outbox → relay → stream → worker → signed callback; one id joins every log,
     # and every line every process writes is a JSON object.
     with local_stack(redis_url, database_url, tmp_path) as stack:
-        walked = asyncio.run(walk(stack, say=lambda line: None))
+        walked = asyncio.run(
+            walk(stack.api_url, stack.receiver_url, stack.callback_url, say=lambda line: None)
+        )
         logs = {name: stack.log(name) for name in ("api", "relay", "worker", "receiver")}
 
     assert (walked.rest_status, walked.graphql_status) == ("delivered", "delivered")
