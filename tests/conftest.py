@@ -20,25 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from backing_services import ServiceUnavailable, resolve_services, sqlalchemy_async_url
 from backing_services.resolve import ServiceURLs
 from backing_services.schemas import drop_schema, recreate_schema
+from tests.packages import PACKAGES
 
 TESTS = Path(__file__).parent
-# Index 0 is left to people's own use; each package's tests get their own index so that two
-# packages' tests (or two developers' runs of different packages) never flush each other's keys.
-PACKAGES = (
-    "backing_services",
-    "app",
-    "rate_limiter",
-    "rest_vs_graphql",
-    "migrations_demo",
-    "cap_theorem",
-    "auth",
-    "error_handling",
-    "scaling",
-    "microservices",
-    "api_security",
-    "queue_demo",
-    "mini_twilio",
-)
 
 
 def package_of(path: Path) -> str:
@@ -58,7 +42,11 @@ def service_urls() -> Iterator[ServiceURLs]:
 
 @pytest.fixture
 def redis_url(service_urls: ServiceURLs, request: pytest.FixtureRequest) -> str:
-    """A Redis URL whose database index belongs to this test's package, flushed for this test."""
+    """A Redis URL whose database index belongs to this test's package, flushed for this test.
+
+    Index 0 is left to people's own use; each package's tests get their own index, so two
+    packages' tests (or two developers' runs of different packages) never flush each other's keys.
+    """
     package = package_of(request.path)
     index = PACKAGES.index(package) + 1 if package in PACKAGES else 15
     url = make_url(service_urls.redis_url).set(database=str(index))

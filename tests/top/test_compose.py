@@ -14,24 +14,12 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from tests.packages import PACKAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 OUR_IMAGE = "backend-interview-answers:dev"
 STATEFUL = ("redis", "postgres")
-PACKAGES = (
-    "app",
-    "backing_services",
-    "rate_limiter",
-    "rest_vs_graphql",
-    "migrations_demo",
-    "cap_theorem",
-    "auth",
-    "error_handling",
-    "scaling",
-    "microservices",
-    "api_security",
-    "queue_demo",
-)
 # Importing these runs them (a demo, an ASGI app built from the environment, Alembic's env.py).
 NOT_IMPORTED = ("__main__", "asgi", "env", "versions")
 
