@@ -14,7 +14,7 @@ from backing_services.resolve import ServiceURLs
 from backing_services.schemas import drop_schema, recreate_schema
 from scaling.settings import ScalingSettings
 from scaling.target_app import create_app
-from tests.conftest import PACKAGES
+from tests.packages import PACKAGES
 
 SMALL = ScalingSettings(limit_capacity=3, cpu_max_n=100_000, io_default_wait_ms=1)
 
