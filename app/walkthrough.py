@@ -83,14 +83,16 @@ async def walk(
         say(f"2. opened account {account_sid} with the sending number {sender}")
 
         request_id = f"walk-{uuid.uuid4().hex[:12]}"
+        messages_url = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+        form = {
+            "To": "+15558675310",
+            "From": sender,
+            "Body": "Hello from the mini Twilio",
+            "StatusCallback": callback_url,
+        }
         sent = await api.post(
-            f"/2010-04-01/Accounts/{account_sid}/Messages.json",
-            data={
-                "To": "+15558675310",
-                "From": sender,
-                "Body": "Hello from the mini Twilio",
-                "StatusCallback": callback_url,
-            },
+            messages_url,
+            data=form,
             headers={**auth, "X-Request-ID": request_id, "Idempotency-Key": request_id},
         )
         sent.raise_for_status()
@@ -102,14 +104,7 @@ async def walk(
             f"   rate limit: {sent.headers.get('RateLimit')} under policy {sent.headers.get('RateLimit-Policy')}"
         )
         replay = await api.post(
-            f"/2010-04-01/Accounts/{account_sid}/Messages.json",
-            data={
-                "To": "+15558675310",
-                "From": sender,
-                "Body": "Hello from the mini Twilio",
-                "StatusCallback": callback_url,
-            },
-            headers={**auth, "Idempotency-Key": request_id},
+            messages_url, data=form, headers={**auth, "Idempotency-Key": request_id}
         )
         say(
             f"   the same POST retried with its Idempotency-Key → {replay.status_code}, the same {replay.json()['sid']} (replayed, not re-sent)"

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from backing_services import ServiceUnavailable, resolve_services, sqlalchemy_async_url
 from backing_services.resolve import ServiceURLs
 from backing_services.schemas import drop_schema, recreate_schema
-from tests.packages import PACKAGES
+from tests.isolation import flushed_redis_url
 
 TESTS = Path(__file__).parent
 
@@ -42,21 +41,8 @@ def service_urls() -> Iterator[ServiceURLs]:
 
 @pytest.fixture
 def redis_url(service_urls: ServiceURLs, request: pytest.FixtureRequest) -> str:
-    """A Redis URL whose database index belongs to this test's package, flushed for this test.
-
-    Index 0 is left to people's own use; each package's tests get their own index, so two
-    packages' tests (or two developers' runs of different packages) never flush each other's keys.
-    """
-    package = package_of(request.path)
-    index = PACKAGES.index(package) + 1 if package in PACKAGES else 15
-    url = make_url(service_urls.redis_url).set(database=str(index))
-    rendered = url.render_as_string(hide_password=False)
-    client = redis.Redis.from_url(rendered, socket_timeout=5)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-    return rendered
+    """A Redis URL whose database index belongs to this test's package, flushed for this test."""
+    return flushed_redis_url(service_urls.redis_url, package_of(request.path))
 
 
 @pytest.fixture

@@ -16,20 +16,21 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+import redis
 
 from backing_services.local_processes import free_port, running, stop
 from backing_services.resolve import ServiceURLs
 from backing_services.schemas import drop_schema, recreate_schema
 from backing_services.urls import libpq_url
-from tests.conftest import PACKAGES
+from tests.isolation import flushed_redis_url
 
-# Settings every test process starts with: faults switchable, short timeouts, quick breaker.
+# Settings every test process starts with: faults switchable, near-zero backoff, and timeouts a busy
+# CI machine always meets (tests that need a timeout to fire set a short one themselves).
 FAST = {
     "fault_injection": "true",
     "fault_seed": "7",
-    "connect_timeout_s": "0.5",
-    "total_timeout_s": "1.0",
+    "connect_timeout_s": "1.0",
+    "total_timeout_s": "3.0",
     "backoff_base_s": "0.001",
     "backoff_cap_s": "0.01",
 }
@@ -117,8 +118,7 @@ def shared_database_url(service_urls: ServiceURLs) -> Iterator[str]:
 @pytest.fixture(scope="package")
 def shared_redis_url(service_urls: ServiceURLs) -> str:
     """This package's Redis database index (tests that read Redis use `redis_url`, flushed per test)."""
-    index = PACKAGES.index("microservices") + 1
-    return make_url(service_urls.redis_url).set(database=str(index)).render_as_string(False)
+    return flushed_redis_url(service_urls.redis_url, "microservices")
 
 
 @pytest.fixture(scope="package")
@@ -131,6 +131,14 @@ def accounts_url(
             shared_redis_url, shared_database_url, tmp_path_factory.mktemp("accounts"), stack
         )
         yield pieces.start("accounts")
+
+
+def delete_key(redis_url: str, key: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="package")
@@ -149,10 +157,13 @@ def messages_url(
         pieces = Pieces(
             shared_redis_url, shared_database_url, tmp_path_factory.mktemp("messages"), stack
         )
+        stream = f"microservices:shared:{uuid.uuid4().hex[:8]}"
+        # Runs after the processes stop (ExitStack order): leave this package's Redis index tidy.
+        stack.callback(delete_key, shared_redis_url, stream)
         yield pieces.start(
             "messages",
             accounts_url=accounts_url,
-            billing_stream=f"microservices:shared:{uuid.uuid4().hex[:8]}",
+            billing_stream=stream,
             breaker_failure_threshold="1000",
             max_attempts="1",
             fallback_max_age_s="600",

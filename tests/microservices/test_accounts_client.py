@@ -31,8 +31,11 @@ async def no_sleep(_: float) -> None:
 
 
 def settings(**overrides: object) -> MicroservicesSettings:
+    # A generous deadline, so that on a slow machine it is the attempt limit or the budget that
+    # stops the retries under test, never the clock.
     base: dict[str, object] = {
         "total_timeout_s": 2.0,
+        "retry_deadline_s": 30.0,
         "max_attempts": 3,
         "breaker_failure_threshold": 1000,
         "retry_reserve": 1000,
@@ -98,6 +101,31 @@ async def test_retries_never_exceed_the_budget_when_every_call_fails(
     assert client.budget.retries <= 2 + 0.1 * 30
     assert sent < 30 * 5
     assert client.budget.denied > 0
+    await client.aclose()
+
+
+async def test_no_retry_is_made_once_the_deadline_has_passed(
+    accounts_url: str, accounts_admin: httpx.AsyncClient
+) -> None:
+    # Rule: attempts remain, but a retry that would start after the call's deadline is not made.
+    clock = FakeClock()
+
+    async def slow_sleep(delay: float) -> None:
+        clock.now += 5.0  # the backoff wait (as this fake clock sees it) outlasts the deadline
+
+    client = AccountsClient(
+        accounts_url,
+        settings(max_attempts=5, retry_deadline_s=2.0),
+        clock=clock,
+        sleep=slow_sleep,
+    )
+    await accounts_admin.put("/admin/faults", json={"error_rate": 1.0})
+    before = await requests_seen(accounts_admin, "GET")
+
+    with pytest.raises(UpstreamError):
+        await client.get_account(uuid.uuid4())
+
+    assert await requests_seen(accounts_admin, "GET") - before == 2
     await client.aclose()
 
 

@@ -8,8 +8,11 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from microservices.accounts_client import AccountsClient
 from microservices.accounts_service import create_accounts_app
 from microservices.contract import contract_violations
+from microservices.failures import UpstreamError
+from microservices.settings import MicroservicesSettings
 
 
 async def test_the_running_accounts_service_satisfies_the_clients_expectations(
@@ -107,6 +110,33 @@ def test_the_contract_check_catches_a_deliberately_incompatible_provider(
 ) -> None:
     # Rule: each breaking change is reported, by operation and field, before anything deploys.
     assert violation in contract_violations(provider.openapi())
+
+
+async def test_the_client_reports_a_provider_that_breaks_the_contract_as_a_dependency_failure() -> (
+    None
+):
+    # Rule: at run time, an answer off the contract is an UpstreamError (the caller falls back),
+    # not a crash in the consumer that becomes its own 500.
+    provider = FastAPI()
+
+    @provider.get("/accounts/{account_id}")
+    async def renamed(account_id: uuid.UUID) -> dict[str, object]:
+        return {"id": str(account_id), "name": "acme", "status": "active", "credit": 5}
+
+    client = AccountsClient(
+        "http://accounts.test",
+        MicroservicesSettings(),
+        transport=httpx.ASGITransport(app=provider),
+    )
+    account_id = uuid.uuid4()
+
+    with pytest.raises(UpstreamError) as raised:
+        await client.get_account(account_id)
+
+    assert str(raised.value) == (
+        f"accounts: answer to GET /accounts/{account_id} breaks the contract"
+    )
+    await client.aclose()
 
 
 def test_a_provider_that_only_adds_a_response_field_stays_compatible() -> None:

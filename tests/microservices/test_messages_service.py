@@ -8,6 +8,7 @@ import httpx
 
 from tests.microservices.conftest import open_account, query_one
 
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 INVALID_REQUEST = "The request is not valid; see `errors` for each field."
 
 
@@ -45,13 +46,16 @@ async def test_a_message_is_stored_with_its_billing_event_after_a_live_account_c
     )
 
 
-async def test_the_billing_event_carries_a_child_span_of_the_requests_trace(
-    accounts_url: str, messages_url: str, shared_database_url: str
+async def test_one_trace_spans_the_request_the_account_check_and_the_billing_event(
+    accounts_url: str,
+    messages_url: str,
+    shared_database_url: str,
+    accounts_admin: httpx.AsyncClient,
 ) -> None:
-    # Rule: the outbox event continues the caller's W3C trace (same trace id, a new span id), so the
-    # billing work done later, elsewhere, joins the same trace.
+    # Rule: the caller's W3C trace continues as child spans (same trace id, new span ids) into the
+    # call to accounts and into the outbox event, so work done elsewhere, later, joins one trace.
     account_id = await open_account(accounts_url)
-    incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    incoming = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
     async with httpx.AsyncClient(base_url=messages_url) as client:
         response = await client.post(
             "/messages",
@@ -59,13 +63,15 @@ async def test_the_billing_event_carries_a_child_span_of_the_requests_trace(
             headers={"traceparent": incoming},
         )
 
-    traceparent = await query_one(
+    to_accounts = (await accounts_admin.get("/admin/faults")).json()["last_traceparent"]
+    to_billing = await query_one(
         shared_database_url,
         "SELECT traceparent FROM outbox WHERE payload->>'message_id' = %s",
         response.json()["id"],
     )
-    assert traceparent.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
-    assert traceparent != incoming
+    assert to_accounts.startswith(f"00-{TRACE_ID}-")
+    assert to_billing.startswith(f"00-{TRACE_ID}-")
+    assert len({incoming, to_accounts, to_billing}) == 3  # three spans of one trace
 
 
 async def test_sending_for_an_unknown_account_is_a_404_problem(messages_url: str) -> None:
@@ -107,7 +113,7 @@ async def test_sending_from_a_suspended_account_is_a_403_problem(
     account_id = await open_account(accounts_url)
     await query_one(
         shared_database_url,
-        "UPDATE accounts SET status = 'suspended' WHERE id = %s RETURNING id",
+        "UPDATE customer_accounts SET status = 'suspended' WHERE id = %s RETURNING id",
         account_id,
     )
 

@@ -15,7 +15,7 @@ async def open_account_in(database_url: str, credit_cents: int) -> str:
     account_id = str(uuid.uuid4())
     await query_one(
         database_url,
-        "INSERT INTO accounts (id, name, credit_cents) VALUES (%s, 'acme', %s) RETURNING id",
+        "INSERT INTO customer_accounts (id, name, credit_cents) VALUES (%s, 'acme', %s) RETURNING id",
         account_id,
         credit_cents,
     )

@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-import redis
-from sqlalchemy.engine import make_url
 
 from backing_services.resolve import ServiceURLs
 from backing_services.schemas import drop_schema, recreate_schema
 from scaling.settings import ScalingSettings
 from scaling.target_app import create_app
-from tests.packages import PACKAGES
+from tests.isolation import flushed_redis_url
 
 SMALL = ScalingSettings(limit_capacity=3, cpu_max_n=100_000, io_default_wait_ms=1)
 
@@ -39,14 +37,7 @@ def module_services(service_urls: ServiceURLs) -> Iterator[dict[str, str]]:
     Starting uvicorn processes costs seconds, so a module starts them once; its tests keep apart
     by using distinct client and session names. Same Redis index as `redis_url`, own schema.
     """
-    index = PACKAGES.index("scaling") + 1
-    redis_url = make_url(service_urls.redis_url).set(database=str(index))
-    rendered = redis_url.render_as_string(hide_password=False)
-    client = redis.Redis.from_url(rendered, socket_timeout=5)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
+    rendered = flushed_redis_url(service_urls.redis_url, "scaling")
     schema = f"t_scaling_{uuid.uuid4().hex[:10]}"
     database_url = recreate_schema(service_urls.database_url, schema)
     yield {"REDIS_URL": rendered, "DATABASE_URL": database_url}

@@ -1,0 +1,196 @@
+"""How should one service call another? Pooled connections, and every call bounded four ways:
+
+a timeout, a bulkhead slot, a circuit breaker, and retries only when idempotent and within a budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from error_handling.retry import Backoff
+from microservices.accounts import NewAccount
+from microservices.bulkhead import Bulkhead
+from microservices.circuit_breaker import CircuitBreaker
+from microservices.failures import UpstreamError
+from microservices.messages import AccountView
+from microservices.retry_budget import RetryBudget
+from microservices.settings import MicroservicesSettings
+
+DEPENDENCY = "accounts"
+
+
+@dataclass
+class ClientStats:
+    calls: int = 0
+    attempts: int = 0
+    upstream_errors: int = 0
+
+
+class AccountsClient:
+    """The messages service's only way to the accounts service.
+
+        client = AccountsClient("http://127.0.0.1:8101", MicroservicesSettings())
+        account = await client.get_account(account_id)  # None if it does not exist
+        await client.aclose()
+
+    Raises a `DependencyFailed` (CircuitOpen, BulkheadFull or UpstreamError) when no answer comes.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        settings: MicroservicesSettings,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        # One pooled client for the process: a TCP (and TLS) handshake per call would cost more
+        # than the call itself.
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(settings.total_timeout_s, connect=settings.connect_timeout_s),
+            limits=httpx.Limits(
+                max_connections=settings.pool_size, max_keepalive_connections=settings.pool_size
+            ),
+            transport=transport,  # tests can serve a provider app in-process
+        )
+        self.breaker = (
+            CircuitBreaker(
+                DEPENDENCY,
+                failure_threshold=settings.breaker_failure_threshold,
+                reset_timeout_s=settings.breaker_reset_timeout_s,
+                clock=clock,
+            )
+            if settings.breaker_enabled
+            else None
+        )
+        self.bulkhead = Bulkhead(
+            DEPENDENCY, settings.bulkhead_max_concurrent, settings.bulkhead_max_wait_s
+        )
+        self.budget = RetryBudget(settings.retry_ratio, settings.retry_reserve)
+        # error_handling's Backoff gives the full-jitter ceilings; the loop is ours because each
+        # retry must first ask the budget, which error_handling.retry has no place for.
+        self.backoff = Backoff(
+            settings.backoff_base_s,
+            max(settings.backoff_cap_s, settings.backoff_base_s),
+            settings.max_attempts,
+            settings.retry_deadline_s,
+        )
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self.sleep = sleep
+        self.stats = ClientStats()
+        self.retry_delays: list[float] = []
+
+    async def get_account(
+        self, account_id: uuid.UUID, *, traceparent: str | None = None
+    ) -> AccountView | None:
+        """Idempotent: a read, so retried on a transient failure."""
+        headers = {"traceparent": traceparent} if traceparent else {}
+        response = await self._call(
+            "GET", f"/accounts/{account_id}", idempotent=True, headers=headers
+        )
+        if response.status_code == 404:
+            return None
+        return self._parse(response, expected=200)
+
+    async def open_account(self, new: NewAccount) -> AccountView:
+        """Not idempotent: a retry after a timeout could open two accounts, so it is tried once."""
+        response = await self._call(
+            "POST", "/accounts", idempotent=False, json=new.model_dump(mode="json")
+        )
+        return self._parse(response, expected=201)
+
+    def _parse(self, response: httpx.Response, *, expected: int) -> AccountView:
+        """The answer as the contract promises it, or an UpstreamError (our caller then falls back).
+
+        A surprise here is the provider breaking the contract: a bug, not a transient failure, so
+        it is not retried; it is reported as the dependency failing rather than as our own 500.
+        """
+        where = f"{response.request.method} {response.request.url.path}"
+        if response.status_code != expected:
+            raise UpstreamError(DEPENDENCY, f"unexpected {response.status_code} on {where}")
+        try:
+            return AccountView.model_validate(response.json())
+        except ValueError as error:  # pydantic's ValidationError and JSON errors are ValueErrors
+            raise UpstreamError(DEPENDENCY, f"answer to {where} breaks the contract") from error
+
+    def failed_fast(self) -> int:
+        """Calls refused without touching the network: breaker open or bulkhead full."""
+        short_circuited = self.breaker.short_circuited if self.breaker else 0
+        return short_circuited + self.bulkhead.rejected
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        self.stats.calls += 1
+        async with self.bulkhead.slot():
+            self.budget.record_request()
+            deadline = self.clock() + self.backoff.deadline_s
+            ceilings = self.backoff.ceilings() if idempotent else iter(())
+            while True:
+                try:
+                    return await self._attempt(method, path, json, headers)
+                except UpstreamError:
+                    ceiling = next(ceilings, None)
+                    if ceiling is None:
+                        raise  # out of attempts, or not safe to repeat
+                    delay = self.rng.random() * ceiling  # full jitter
+                    if self.clock() + delay > deadline or not self.budget.try_spend():
+                        raise
+                    self.retry_delays.append(delay)
+                    await self.sleep(delay)
+
+    async def _attempt(
+        self, method: str, path: str, json: Any, headers: dict[str, str] | None
+    ) -> httpx.Response:
+        if self.breaker:
+            self.breaker.before_call()  # CircuitOpen here: no request, no retry
+        self.stats.attempts += 1
+        try:
+            # httpx's timeouts are per phase (connect, read, …); a slow trickle could outlast
+            # them all, so the attempt as a whole is bounded too.
+            async with asyncio.timeout(self.settings.total_timeout_s):
+                response = await self.http.request(method, path, json=json, headers=headers)
+        except (httpx.TransportError, TimeoutError) as error:
+            self._record(ok=False)
+            reason = f"{type(error).__name__} on {method} {path}"
+            raise UpstreamError(DEPENDENCY, reason) from error
+        except BaseException:
+            # Cancelled mid-call: count it, or a half-open probe would never report back.
+            self._record(ok=False)
+            raise
+        if response.status_code >= 500:
+            self._record(ok=False)
+            raise UpstreamError(DEPENDENCY, f"{response.status_code} on {method} {path}")
+        self._record(ok=True)  # a 4xx is a healthy dependency saying no
+        return response
+
+    def _record(self, *, ok: bool) -> None:
+        if not ok:
+            self.stats.upstream_errors += 1
+        if self.breaker:
+            if ok:
+                self.breaker.record_success()
+            else:
+                self.breaker.record_failure()

@@ -1,0 +1,50 @@
+"""How does one slow dependency not use up every worker? A bulkhead: a fixed number of slots per dependency.
+
+A call without a free slot waits briefly, then fails fast instead of queueing without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from microservices.failures import BulkheadFull
+
+
+class Bulkhead:
+    """`async with bulkhead.slot(): ...` — at most `max_concurrent` bodies run at once."""
+
+    def __init__(self, name: str, max_concurrent: int, max_wait_s: float = 0.0) -> None:
+        self.name = name
+        self.max_concurrent = max_concurrent
+        self.max_wait_s = max_wait_s
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self.in_flight = 0
+        self.rejected = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if not await self._acquire():
+            self.rejected += 1
+            raise BulkheadFull(
+                self.name, f"all {self.max_concurrent} slots busy for {self.max_wait_s} s"
+            )
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
+
+    async def _acquire(self) -> bool:
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken without yielding to the loop
+            return True
+        if self.max_wait_s == 0:
+            return False
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.max_wait_s)
+        except TimeoutError:
+            return False
+        return True
