@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--plot",
         type=Path,
-        default=Path("migrations_demo-latency.png"),
+        default=Path("out/migrations_demo/latency.png"),
         help="where to write the latency-over-time PNG",
     )
     return parser.parse_args(argv)

@@ -47,7 +47,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--plot",
         type=Path,
-        default=Path("rate_limiter_algorithms.png"),
+        default=Path("out/rate_limiter/algorithms.png"),
         help="where to write the PNG",
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
