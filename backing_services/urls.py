@@ -14,13 +14,13 @@ def _with_psycopg(url: str) -> URL:
 
 
 def sqlalchemy_async_url(url: str) -> str:
-    """`postgresql://u@h/db` → the URL SQLAlchemy's async engine needs (psycopg 3, async mode)."""
+    """`postgresql://u@h/db` → the URL SQLAlchemy's engines need (psycopg 3)."""
     return _with_psycopg(url).render_as_string(hide_password=False)
 
 
-def sqlalchemy_sync_url(url: str) -> str:
-    """The same URL for a sync engine; psycopg 3 picks sync or async by the engine that uses it."""
-    return _with_psycopg(url).render_as_string(hide_password=False)
+# psycopg 3 serves sync (Alembic) and async engines from the same URL; the second name says which
+# engine a caller builds, so it reads right at the call site.
+sqlalchemy_sync_url = sqlalchemy_async_url
 
 
 def libpq_url(url: str) -> str:
