@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
             cap_theorem error_handling scaling microservices api_security app.walkthrough
 
-.PHONY: install lint test demo clean
+.PHONY: install lint test demo drill prove clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ demo: install
 		echo; echo "━━ python -m $$package ━━"; \
 		$(BIN)/python -m $$package || exit $$?; \
 	done
+
+# Rehearse out loud: `make drill`, or `make drill ARGS="--package auth --count 5"`.
+drill: install
+	$(BIN)/python -m drill $(ARGS)
+
+# Prove a claim live: `make prove CLAIM=rate_limiter` lists its claims, `CLAIM="rate_limiter 3"` runs one.
+prove: install
+	$(BIN)/python -m drill prove $(CLAIM)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out
