@@ -38,6 +38,8 @@ def _model() -> genanki.Model:
 
 def _note(model: genanki.Model, question: Question) -> genanki.Note:
     answer = "".join(f"<p>{html.escape(part)}</p>" for part in question.answer.split("\n\n"))
+    for phrase in question.signposts:
+        answer = answer.replace(html.escape(phrase), f"<b>{html.escape(phrase)}</b>")
     fields = [
         html.escape(question.prompt),
         answer,

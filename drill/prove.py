@@ -7,6 +7,7 @@ carries each test's result, its failure message and what it printed (the figure,
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -91,7 +92,9 @@ def run_tests(ids: list[str], root: Path) -> list[Outcome]:
             cases = list(ElementTree.parse(report).getroot().iter("testcase"))  # noqa: S314
         if not cases:
             said = (run.stdout + run.stderr).strip().splitlines() or ["no output"]
-            raise ProveError(f"pytest ran no test ({said[-1]})")
+            # pytest.exit (the suite's answer to a service that is down) prints "!!! Exit: why !!!".
+            reason = re.sub(r"^(_pytest\.outcomes\.)?Exit: ", "", said[-1].strip("! "))
+            raise ProveError(f"pytest ran no test: {reason}")
         return [_outcome(case) for case in cases]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from drill.readme import CITE, Answer, Link
+from drill.readme import Answer, Link
 
 Kind = Literal["card", "follow-up"]
 # Seconds to aim for when answering out loud: a card is 150 words, a follow-up 60 (~2.5 words/s).
@@ -22,6 +22,7 @@ class Question:
     answer: str  # Markdown: the card, or the follow-up's answer
     cite: tuple[str, ...]  # files to cite, repo-relative
     tests: tuple[str, ...]  # `file.py::test_name` as the README writes it
+    signposts: tuple[str, ...] = ()  # the answer's bold phrases, shown bold again on reveal
 
     @property
     def aim_seconds(self) -> int:
@@ -41,18 +42,19 @@ def questions(answers: list[Answer], root: Path) -> list[Question]:
     found: list[Question] = []
     for answer in answers:
         card = "\n\n".join(block.text for block in answer.card)
-        found.append(
-            Question(
-                f"{answer.package}::card", answer.package, "card", answer.question, card, (), ()
-            )
-        )
+        bold = tuple(phrase for block in answer.card for phrase in block.strong)
+        key = f"{answer.package}::card"
+        found.append(Question(key, answer.package, "card", answer.question, card, (), (), bold))
         for follow_up in answer.follow_ups:
             links = follow_up.cite.links if follow_up.cite else ()
             cite = tuple(_relative(answer, link, root) for link in links if not link.test_name)
             tests = tuple(link.text for link in links if link.test_name)
-            text = "\n\n".join(b.text for b in follow_up.answer if not b.text.startswith(CITE))
+            text = "\n\n".join(b.text for b in follow_up.answer)
+            bold = tuple(phrase for block in follow_up.answer for phrase in block.strong)
             key = f"{answer.package}::{follow_up.question}"
             found.append(
-                Question(key, answer.package, "follow-up", follow_up.question, text, cite, tests)
+                Question(
+                    key, answer.package, "follow-up", follow_up.question, text, cite, tests, bold
+                )
             )
     return found

@@ -43,6 +43,7 @@ class Block:
 
     text: str
     links: tuple[Link, ...] = ()
+    strong: tuple[str, ...] = ()  # the **bold** phrases: a card's signposts
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,17 @@ def _inline(token: Token) -> Block:
     """Plain text and links of one inline token (a paragraph, heading or table cell)."""
     parts: list[str] = []
     links: list[Link] = []
+    strong: list[str] = []
     href: str | None = None
     label: list[str] = []
+    bold_from: int | None = None
     for child in token.children or []:
-        if child.type == "link_open":
+        if child.type == "strong_open":
+            bold_from = len(parts)
+        elif child.type == "strong_close" and bold_from is not None:
+            strong.append("".join(parts[bold_from:]).strip())
+            bold_from = None
+        elif child.type == "link_open":
             href, label = str(child.attrs.get("href", "")), []
         elif child.type == "link_close" and href is not None:
             links.append(Link("".join(label), href))
@@ -91,7 +99,7 @@ def _inline(token: Token) -> Block:
             links.append(Link(child.content, str(child.attrs.get("src", ""))))
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-    return Block("".join(parts).strip(), tuple(links))
+    return Block("".join(parts).strip(), tuple(links), tuple(strong))
 
 
 def _split(tokens: list[Token], tag: str) -> list[tuple[str, list[Token]]]:

@@ -18,8 +18,9 @@ FOLLOW_UPS = range(6, 11)
 INTERNAL = re.compile(r"\bissue\b|\bTODO\b|\bgoal\s*(≥|>=)", re.IGNORECASE)
 # Figures that come from one run: a ratio (2.19x), a percentage, or a timing with decimals.
 MEASURED = re.compile(r"\d+(\.\d+)?\s?(×|x\b|%)|\d+\.\d+\s?(ms|µs|us|s)\b")
-# A sentence ends at . ! or ? followed by a space or the end (so `0.9` or `e.g.` mid-word do not).
-SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# A sentence ends at . ! or ? followed by a space or the end (so `0.9` does not), except after
+# the abbreviations a card may use.
+SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.!?](?=\s|$)")
 
 
 def words(blocks: list[Block] | tuple[Block, ...]) -> int:

@@ -90,6 +90,7 @@ def ask_rating(console: Console) -> Rating:
 
 def reveal(console: Console, question: Question) -> None:
     body = Text(question.answer)
+    body.highlight_words(question.signposts, style="bold yellow")
     if question.cite:
         body.append("\n\nCite: ", style="bold").append(" · ".join(question.cite))
     if question.tests:

@@ -31,7 +31,9 @@ def test_every_card_and_follow_up_becomes_a_note_tagged_by_package(tmp_path: Pat
     assert tags == {"counter", "follow-up"}
     assert fields[2] == "counter/counter.py"
     assert fields[3] == "test_counter.py::test_a_negative_amount_is_refused"
-    assert by_question["How would you greet a user?"][1] == {"greeting", "card"}
+    card_fields, card_tags = by_question["How would you greet a user?"]
+    assert card_tags == {"greeting", "card"}
+    assert "<b>Say the name</b>, <b>keep it short</b>, and <b>test it</b>." in card_fields[1]
 
 
 def test_an_export_path_without_apkg_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.drill.conftest import drill
@@ -49,3 +51,16 @@ def test_a_claim_that_cannot_be_run_is_refused_in_one_line(args: list[str], mess
     assert result.returncode == 2
     assert result.stderr == message + "\n"
     assert result.stdout == ""
+
+
+def test_a_service_that_is_down_is_named_in_one_line(repo: Path) -> None:
+    # The real suite's conftest stops the run this way when Redis or PostgreSQL does not answer.
+    (repo / "conftest.py").write_text(
+        "import pytest\n\n\ndef pytest_sessionstart(session):\n"
+        "    pytest.exit('Redis is not answering at 127.0.0.1:1 (REDIS_URL)', returncode=3)\n"
+    )
+    result = drill("prove", "counter", "1", root=repo)
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "drill: pytest ran no test: Redis is not answering at 127.0.0.1:1 (REDIS_URL)\n"
+    )

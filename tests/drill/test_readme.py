@@ -22,6 +22,11 @@ def test_the_title_card_follow_ups_and_proof_rows_are_read() -> None:
     ]
 
 
+def test_the_cards_bold_signposts_are_kept() -> None:
+    card = parse(COUNTER).card
+    assert card[0].strong == ("Where to count", "How to add", "How it fails")
+
+
 def test_a_follow_ups_cite_line_is_split_from_its_answer() -> None:
     follow_up = parse(COUNTER).follow_ups[0]
     assert all(not block.text.startswith("Cite:") for block in follow_up.answer)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from drill.readme import parse
-from drill.rules import problems
+from drill.readme import Block, parse
+from drill.rules import problems, sentences
 from tests.drill.conftest import FIXTURE_REPO
 
 FIRST_CITE = (
@@ -38,6 +38,11 @@ def test_a_card_over_150_words_is_reported(repo: Path) -> None:
 def test_a_card_over_8_sentences_is_reported(repo: Path) -> None:
     found = broken(repo, "I count in three steps.", "Yes. " * 8 + "I count.")
     assert any("sentences (at most 8)" in p for p in found)
+
+
+def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
+    text = "Pick one, e.g. Redis, i.e. a store, vs. PostgreSQL etc. and 0.5 of it. Done!"
+    assert sentences([Block(text)]) == 2
 
 
 @pytest.mark.parametrize("wording", ["see issue 24", "TODO", "goal ≥ 2x"])
