@@ -14,7 +14,7 @@ from rich.console import Console
 from drill import anki, prove, session
 from drill.questions import Question, questions
 from drill.readme import Answer, discover, parse
-from drill.schedule import Schedule, state_file, utc_now
+from drill.schedule import Schedule, UnreadableProgress, state_file, utc_now
 
 REPO = Path(__file__).resolve().parents[1]
 WIDTH = 80  # the narrowest terminal the drill promises to fit
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     command = {"prove": _prove, "export": _export}.get(args.command, _drill)
     try:
         return command(console, args, root)
-    except (UsageError, prove.ProveError) as error:
+    except (UsageError, prove.ProveError, UnreadableProgress) as error:
         print(f"drill: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -40,7 +40,7 @@ def resolve(answer: Answer, link: Link) -> Path | None:
 
 
 @cache
-def test_functions(path: Path) -> frozenset[str]:
+def defined_tests(path: Path) -> frozenset[str]:
     """Names of the `test_*` functions (and methods) defined in a Python file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return frozenset(
@@ -50,12 +50,12 @@ def test_functions(path: Path) -> frozenset[str]:
     )
 
 
-def test_problems(answer: Answer, link: Link) -> list[str]:
+def cited_test_problems(answer: Answer, link: Link) -> list[str]:
     """Why a `file.py::test_name` link does not name an existing test, if it does not."""
     target, name = resolve(answer, link), link.test_name
     if target is None or name is None or not target.is_file():
         return [f"`{link.text}` does not link an existing file ({link.href})"]
-    if name not in test_functions(target):
+    if name not in defined_tests(target):
         return [f"`{link.text}`: no function {name} in {link.href}"]
     return []
 
@@ -93,7 +93,7 @@ def follow_up_problems(answer: Answer) -> list[str]:
         tests = [link for link in follow_up.cite.links if link.test_name]
         if not tests or len(tests) == len(follow_up.cite.links):
             problems.append(f"{where}: Cite names no file and test as `file.py::test_name`")
-        problems += [f"{where}: {p}" for link in tests for p in test_problems(answer, link)]
+        problems += [f"{where}: {p}" for link in tests for p in cited_test_problems(answer, link)]
     return problems
 
 
@@ -112,7 +112,7 @@ def proof_problems(answer: Answer, root: Path) -> list[str]:
         if not tests and not benches:
             problems.append(f"proof {row.claim!r}: names no `file.py::test_name` nor a benchmark")
         problems += [
-            f"proof {row.claim!r}: {p}" for link in tests for p in test_problems(answer, link)
+            f"proof {row.claim!r}: {p}" for link in tests for p in cited_test_problems(answer, link)
         ]
     return problems
 

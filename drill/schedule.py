@@ -25,6 +25,10 @@ LAST_BOX = max(WAIT_DAYS)
 FILE_VERSION = 1
 
 
+class UnreadableProgress(Exception):
+    """The progress file exists but is not one this drill wrote."""
+
+
 @dataclass
 class Progress:
     box: int
@@ -54,8 +58,13 @@ class Schedule:
         self.path = path
         self.items: dict[str, Progress] = {}
         if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            self.items = {key: Progress(**value) for key, value in data["items"].items()}
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.items = {key: Progress(**value) for key, value in data["items"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                raise UnreadableProgress(
+                    f"{path} is not drill progress ({error}); delete it"
+                ) from None
 
     def save(self) -> None:
         """Write to a temporary file, then rename: an interrupted save leaves the old file whole."""

@@ -23,3 +23,13 @@ def test_a_tree_without_cards_is_refused_in_one_line(state_home: Path, tmp_path:
     result = drill(root=tmp_path)
     assert result.returncode == 2
     assert result.stderr == f"drill: no README under {tmp_path} has a '## The card' section yet\n"
+
+
+def test_an_unreadable_progress_file_is_named_in_one_line(state_home: Path) -> None:
+    progress = state_home / "backend-interview-answers" / "drill.json"
+    progress.parent.mkdir(parents=True)
+    progress.write_text("{not json")
+    result = drill()
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"drill: {progress} is not drill progress (")
+    assert result.stderr.endswith("); delete it\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from drill.readme import discover, parse
+from drill.rules import cited_test_problems, link_problems
 from tests.drill.conftest import FIXTURE_REPO
 
 COUNTER = FIXTURE_REPO / "counter" / "README.md"
@@ -50,3 +51,11 @@ def test_a_heading_inside_a_code_block_is_not_a_follow_up(tmp_path: Path) -> Non
 def test_only_readmes_with_a_card_are_drilled() -> None:
     assert [answer.package for answer in discover(FIXTURE_REPO)] == ["counter", "greeting"]
     assert discover(FIXTURE_REPO / "tests") == []
+
+
+def test_the_drills_own_readme_links_resolve_and_name_existing_tests() -> None:
+    readme = parse(Path(__file__).resolve().parents[2] / "drill" / "README.md")
+    assert link_problems(readme) == []
+    named = [link for link in readme.links if link.test_name]
+    assert len(named) >= 8
+    assert [p for link in named for p in cited_test_problems(readme, link)] == []
