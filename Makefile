@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
             cap_theorem error_handling scaling microservices api_security app.walkthrough
 
-.PHONY: install lint test demo clean
+.PHONY: install lint fmt test demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test: lint
 	$(BIN)/pytest
