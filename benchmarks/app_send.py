@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +33,12 @@ from sqlalchemy import create_engine, text
 
 from app.local_stack import local_stack
 from backing_services.local_processes import free_port, wait_for_port
+from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from benchmarks.common import machine, now, write_results
 from queue_demo.settings import QueueSettings
 
-RESULTS = Path(__file__).parent / "results" / "app.json"
 SCHEMA = "bench_app_send"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a benchmark user's password
 TABLES = ("messages", "outbox", "inbox", "deliveries")
@@ -139,8 +135,8 @@ async def send_all(
         "failed": failures,
         "seconds": elapsed,
         "sends_per_s": sends / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
     }
 
 
@@ -312,20 +308,11 @@ def main() -> None:
         parser.error("--sends must be at least 100, --concurrency and --accounts at least 1")
     result = measure(args.sends, args.concurrency, args.accounts)
     show(result)
-    record = {
-        "benchmark": "app_send",
-        "command": f"python -m benchmarks.app_send --sends {args.sends} --concurrency {args.concurrency} --accounts {args.accounts}",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_at_start": os.getloadavg()[0],
-        },
-        **result,
-    }
-    RESULTS.write_text(json.dumps(record, indent=2) + "\n")
-    console.print(f"wrote {RESULTS}")
+    command = "python -m benchmarks.app_send"
+    command += f" --sends {args.sends} --concurrency {args.concurrency} --accounts {args.accounts}"
+    record = {"benchmark": "app_send", "command": command, "date": now(), "machine": machine()}
+    path = write_results("app", {**record, **result})
+    console.print(f"wrote {path}")
 
 
 if __name__ == "__main__":
