@@ -1,16 +1,17 @@
 # One image for every process of the compose demo (api, worker, relay, migrate, ...).
-# Build stage: turn the project and its dependencies into wheels.
+# Build stage: install the project and its dependencies into a virtual environment.
 FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
 WORKDIR /src
 COPY . .
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN /opt/venv/bin/pip install --no-cache-dir .
 
-# Final stage: wheels only, no build tools, a non-root user.
+# Final stage: only the installed environment is copied in (no wheels, no build tools), a non-root user.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
 RUN useradd --create-home --uid 10001 app
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY --from=build /opt/venv /opt/venv
 USER app
 WORKDIR /home/app
 EXPOSE 8000

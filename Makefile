@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
             cap_theorem error_handling scaling microservices api_security app.walkthrough
 
-.PHONY: install lint test demo drill prove clean
+.PHONY: install lint fmt test demo drill prove clean lab labs-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,22 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 test: lint
 	$(BIN)/pytest
+	$(BIN)/python -m labs check
+
+# `make lab` lists the break-it labs; `make lab LAB=name` runs one in a throwaway copy; SHOW=diff shows its bug.
+lab: install
+	@if [ -z "$(LAB)" ]; then $(BIN)/python -m labs list; \
+	elif [ "$(SHOW)" = diff ]; then $(BIN)/python -m labs run $(LAB) --diff; \
+	else $(BIN)/python -m labs run $(LAB); fi
+
+labs-check: install
+	$(BIN)/python -m labs check
 
 demo: install
 	@for package in $(PACKAGES); do \

@@ -2,12 +2,15 @@
 
 import uvicorn
 
+from app.preflight import preflight
 from app.settings import AppSettings
+from backing_services import get_settings
 from error_handling import configure_logging
 
 
 def main() -> None:
     settings = AppSettings()
+    preflight(get_settings())
     configure_logging()
     # Our request middleware writes one line per request; uvicorn's own access log would double it.
     uvicorn.run(

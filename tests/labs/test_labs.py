@@ -1,0 +1,121 @@
+"""The labs machinery: every lab is complete, a run never touches the checkout, and `check` names a lab
+that stopped biting. (Whether each lab bites is `python -m labs check`, which `make test` runs.)"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labs.catalog import PAGE_SECTIONS, ROOT, Lab, all_labs
+
+ANSWERS = {
+    "rate_limiter", "rest_vs_graphql", "migrations_demo", "cap_theorem", "auth",
+    "error_handling", "scaling", "microservices", "api_security", "queue_demo", "app",
+}  # fmt: skip
+FAST_TEST = "tests/microservices/test_circuit_breaker.py::test_a_success_resets_the_count_of_failures_in_a_row"
+
+
+def functions_in(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test_")
+    }
+
+
+@pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.name)
+def test_each_lab_names_existing_tests_and_has_a_complete_page(lab: Lab) -> None:
+    for node_id in lab.tests:
+        file, _, name = node_id.partition("::")
+        assert (ROOT / file).is_file(), f"{lab.name}: {file} does not exist"
+        assert name.split("[")[0] in functions_in(ROOT / file), f"{lab.name}: no {name} in {file}"
+    page = lab.page.read_text()
+    for section in PAGE_SECTIONS:
+        assert f"## {section}" in page, f"{lab.name}: its page has no '## {section}'"
+    assert lab.answer in ANSWERS, f"{lab.name}: unknown answer {lab.answer!r}"
+
+
+def test_the_labs_cover_every_answer_and_the_mini_twilio() -> None:
+    labs = all_labs()
+
+    assert len(labs) >= 14
+    assert {lab.answer for lab in labs} == ANSWERS
+
+
+def labs_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "labs", *argv], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def write_lab(folder: Path, patch: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "lab.toml").write_text(
+        f'title = "t"\nanswer = "microservices"\ntests = ["{FAST_TEST}"]\n'
+    )
+    (folder / "bug.patch").write_text(patch)
+    (folder / "README.md").write_text(
+        "".join(f"## {section}\n\nx\n\n" for section in PAGE_SECTIONS)
+    )
+
+
+def harmless_patch() -> str:
+    """A real patch against the checkout that changes only a comment: a lab with no teeth."""
+    original = (ROOT / "labs" / "__init__.py").read_text().splitlines(keepends=True)
+    first = original[0]
+    return (
+        "--- a/labs/__init__.py\n+++ b/labs/__init__.py\n@@ -1,1 +1,2 @@\n"
+        f"+# a comment changes nothing\n {first}"
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="labs copy the checkout with git ls-files")
+def test_check_names_a_lab_whose_bug_no_longer_makes_its_tests_fail(tmp_path: Path) -> None:
+    write_lab(tmp_path / "toothless", harmless_patch())
+
+    result = labs_cli("--labs-dir", str(tmp_path), "check")
+
+    assert result.returncode == 1
+    assert (
+        f"lab toothless: with the bug applied, {FAST_TEST} still pass: the lab has lost its teeth"
+        in result.stderr
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="labs copy the checkout with git ls-files")
+def test_check_names_a_lab_whose_patch_no_longer_applies(tmp_path: Path) -> None:
+    stale = "--- a/labs/__init__.py\n+++ b/labs/__init__.py\n@@ -1,1 +1,1 @@\n-no such line\n+x\n"
+    write_lab(tmp_path / "stale", stale)
+
+    result = labs_cli("--labs-dir", str(tmp_path), "check")
+
+    assert result.returncode == 1
+    assert "lab stale: bug.patch no longer applies to the code" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="labs copy the checkout with git ls-files")
+def test_running_a_lab_leaves_the_checkout_exactly_as_it_was(tmp_path: Path) -> None:
+    write_lab(tmp_path / "toothless", harmless_patch())
+    status = ["git", "status", "--porcelain", "--untracked-files=all"]
+    before = subprocess.run(status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    result = labs_cli("--labs-dir", str(tmp_path), "run", "toothless")
+
+    after = subprocess.run(status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "The tests did not fail as expected (pytest exit 0)" in result.stdout
+    assert after == before
+
+
+def test_an_unknown_lab_is_refused_in_one_line_listing_the_labs() -> None:
+    result = labs_cli("run", "no-such-lab")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("labs: no lab named 'no-such-lab'; the labs are: ")
+    assert result.stderr.strip().count("\n") == 0
