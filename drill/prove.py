@@ -106,9 +106,12 @@ def _outcome(case: ElementTree.Element) -> Outcome:
             return Outcome(test, False, str(message))
     if (skipped := case.find("skipped")) is not None:
         return Outcome(test, False, f"skipped: {skipped.get('message', '')}")
+    # A test shows a figure by printing it or with pytest's `record_property(name, value)`.
+    recorded = [f"{p.get('name')} = {p.get('value')}" for p in case.iter("property")]
     printed = (case.findtext("system-out") or "").splitlines()
     # pytest puts a "---- Captured Out ----" banner above what the test printed.
-    return Outcome(test, True, "\n".join(line for line in printed if not line.startswith("---")))
+    shown = recorded + [line for line in printed if line.strip() and not line.startswith("---")]
+    return Outcome(test, True, "\n".join(shown))
 
 
 def prove(console: Console, answer: Answer, claim: str, root: Path) -> bool:

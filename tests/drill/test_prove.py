@@ -26,6 +26,7 @@ def test_a_claim_that_holds_prints_the_test_pass_and_the_figure_it_printed() -> 
     )
     assert "PASS test_concurrent_increments_are_all_counted" in result.stdout
     assert "counted 1000 of 1000 increments" in result.stdout
+    assert "threads = 4" in result.stdout
 
 
 def test_a_claim_that_fails_prints_the_assertion_and_exits_1() -> None:
