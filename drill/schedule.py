@@ -38,9 +38,15 @@ class Progress:
 
 
 def state_file() -> Path:
-    """`$XDG_STATE_HOME/backend-interview-answers/drill.json`, defaulting to `~/.local/state`."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "backend-interview-answers" / "drill.json"
+    """`$XDG_STATE_HOME/backend-interview-answers/drill.json`, defaulting to `~/.local/state`.
+
+    The XDG spec (0.8) says to use the default when the variable is unset or empty, and to ignore
+    a relative path.
+    """
+    base = Path(os.environ.get("XDG_STATE_HOME") or "")
+    if not base.is_absolute():
+        base = Path.home() / ".local" / "state"
+    return base / "backend-interview-answers" / "drill.json"
 
 
 def rate(previous: Progress | None, rating: Rating, now: datetime) -> Progress:

@@ -70,9 +70,13 @@ def test_progress_lives_under_xdg_state_home(state_home: Path) -> None:
     assert state_file() == state_home / "backend-interview-answers" / "drill.json"
 
 
-def test_without_xdg_state_home_progress_lives_under_local_state(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("value", [None, "", "relative/state"], ids=["unset", "empty", "relative"])
+def test_without_a_usable_xdg_state_home_progress_lives_under_local_state(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str | None
 ) -> None:
-    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    if value is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", value)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert state_file() == tmp_path / ".local/state/backend-interview-answers/drill.json"
