@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pexpect
 from tests.drill.conftest import FIXTURE_REPO, WORKTREE
 
 PROGRESS = Path("backend-interview-answers") / "drill.json"
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def start(state_home: Path, *args: str) -> pexpect.spawn:
@@ -37,6 +40,7 @@ def test_three_ratings_survive_a_quit_and_the_again_question_comes_back_first(
     tmp_path: Path,
 ) -> None:
     child = start(tmp_path, "--count", "5")
+    child.logfile_read = screen = io.StringIO()
     child.expect_exact("5 questions now (0 due again, 5 new) of 7")
     answer_and_rate(child, "How would you count page views at scale?", "4", "easy: box 3")
     answer_and_rate(child, "Why not keep a counter per server?", "3", "good: box 2")
@@ -47,6 +51,9 @@ def test_three_ratings_survive_a_quit_and_the_again_question_comes_back_first(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    lines = re.split(r"[\r\n]+", ESCAPES.sub("", screen.getvalue()))
+    # Everything fits 80 columns but the progress file's path, printed whole so it can be copied.
+    assert max(len(line) for line in lines if str(tmp_path) not in line) <= 80
 
     items = json.loads((tmp_path / PROGRESS).read_text())["items"]
     assert {key: item["box"] for key, item in items.items()} == {
