@@ -10,6 +10,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER messages_sync_account
+-- OR REPLACE (PostgreSQL ≥ 14): a revision killed after this commit but before its stamp reruns it.
+CREATE OR REPLACE TRIGGER messages_sync_account
     BEFORE INSERT OR UPDATE OF account_sid, account_id ON messages
     FOR EACH ROW EXECUTE FUNCTION messages_sync_account();
