@@ -6,6 +6,7 @@ the next deploy then runs the whole revision again over what it already did.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import sys
@@ -32,7 +33,7 @@ SAFE_PATH = [
     "0007_account_id_not_null",
     "0008_contract_account_sid",
 ]
-STEPS = list(zip(SAFE_PATH[:-1], SAFE_PATH[1:], strict=True))  # (previous, revision)
+STEPS = list(itertools.pairwise(SAFE_PATH))  # (previous, revision)
 ROWS = 1_000
 DATA = "SELECT md5(string_agg(id || ':' || {column} || ':' || body, ',' ORDER BY id)) FROM messages"
 
@@ -51,8 +52,15 @@ def start_over(database_url: str, revision: str, settings: MigrationSettings) ->
 def killed_after_commit(database_url: str, direction: str, target: str, commit: int) -> str | None:
     """Run the migration in a child killed right after its `commit`th commit; the step, or None."""
     child = subprocess.run(
-        [sys.executable, "-m", "tests.migrations_demo.kill_at_commit"]
-        + [database_url, direction, target, str(commit)],
+        [
+            sys.executable,
+            "-m",
+            "tests.migrations_demo.kill_at_commit",
+            database_url,
+            direction,
+            target,
+            str(commit),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
