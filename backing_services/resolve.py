@@ -5,13 +5,18 @@ The two ways are the README's two ways; nothing else is guessed.
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 from backing_services.settings import Settings, get_settings
+from backing_services.urls import libpq_url
 
 HOW_TO_PROVIDE = (
     "start Docker (tests and demos then start throwaway containers), "
@@ -43,6 +48,27 @@ def check_reachable(name: str, url: str, timeout_s: float) -> None:
         raise ServiceUnavailable(
             f"{name} is not answering at {host}:{port} ({env}): {error.strerror or error}. "
             f"Start it, or unset {env} to use Docker."
+        ) from None
+
+
+def check_database_exists(url: str, timeout_s: float) -> None:
+    """Log in to the named database: a server that answers but lacks it is one line, not a traceback."""
+    parsed = make_url(libpq_url(url))
+    where = f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}"
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=max(1, math.ceil(timeout_s))):
+            pass
+    except psycopg.OperationalError as error:
+        # libpq reports the server's FATAL line last; no SQLSTATE reaches us before login.
+        reason = str(error).strip().splitlines()[-1].split("FATAL:")[-1].strip()
+        if f'database "{parsed.database}" does not exist' in reason:
+            raise ServiceUnavailable(
+                f'PostgreSQL at {where} has no database "{parsed.database}" (DATABASE_URL): '
+                f"create it (createdb -h {parsed.host} -p {parsed.port or 5432} "
+                f"-U {parsed.username or 'postgres'} {parsed.database}) or name one that exists."
+            ) from None
+        raise ServiceUnavailable(
+            f"PostgreSQL at {where} refused us (DATABASE_URL): {reason}."
         ) from None
 
 
@@ -80,6 +106,7 @@ def resolve_services(stack: ExitStack, settings: Settings | None = None) -> Serv
             database_url = _start_postgres_container(stack)
     check_reachable("Redis", redis_url, settings.service_connect_timeout_s)
     check_reachable("PostgreSQL", database_url, settings.service_connect_timeout_s)
+    check_database_exists(database_url, settings.service_connect_timeout_s)
     return ServiceURLs(redis_url=redis_url, database_url=database_url)
 
 
