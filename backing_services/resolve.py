@@ -53,23 +53,38 @@ def check_reachable(name: str, url: str, timeout_s: float) -> None:
 
 def check_database_exists(url: str, timeout_s: float) -> None:
     """Log in to the named database: a server that answers but lacks it is one line, not a traceback."""
-    parsed = make_url(libpq_url(url))
-    where = f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}"
     try:
         with psycopg.connect(libpq_url(url), connect_timeout=max(1, math.ceil(timeout_s))):
             pass
     except psycopg.OperationalError as error:
-        # libpq reports the server's FATAL line last; no SQLSTATE reaches us before login.
-        reason = str(error).strip().splitlines()[-1].split("FATAL:")[-1].strip()
-        if f'database "{parsed.database}" does not exist' in reason:
-            raise ServiceUnavailable(
-                f'PostgreSQL at {where} has no database "{parsed.database}" (DATABASE_URL): '
-                f"create it (createdb -h {parsed.host} -p {parsed.port or 5432} "
-                f"-U {parsed.username or 'postgres'} {parsed.database}) or name one that exists."
-            ) from None
-        raise ServiceUnavailable(
-            f"PostgreSQL at {where} refused us (DATABASE_URL): {reason}."
+        first_line = str(error).strip().splitlines()[0]
+        raise (
+            login_refused(url, error)
+            or ServiceUnavailable(f"PostgreSQL did not answer (DATABASE_URL): {first_line}")
         ) from None
+
+
+def login_refused(
+    url: str, error: psycopg.OperationalError, source: str = "DATABASE_URL"
+) -> ServiceUnavailable | None:
+    """The one line for a server that answered and refused the login; None if nothing answered.
+
+    `source` names where the URL came from (the variable or a flag), for the message.
+    """
+    message = str(error).strip()
+    if "FATAL:" not in message:
+        return None
+    parsed = make_url(libpq_url(url))
+    where = f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}"
+    # libpq reports the server's FATAL line last; no SQLSTATE reaches us before login.
+    reason = message.splitlines()[-1].split("FATAL:")[-1].strip()
+    if f'database "{parsed.database}" does not exist' in reason:
+        return ServiceUnavailable(
+            f'PostgreSQL at {where} has no database "{parsed.database}" ({source}): '
+            f"create it (createdb -h {parsed.host} -p {parsed.port or 5432} "
+            f"-U {parsed.username or 'postgres'} {parsed.database}) or name one that exists."
+        )
+    return ServiceUnavailable(f"PostgreSQL at {where} refused us ({source}): {reason}.")
 
 
 def docker_answers(timeout_s: float = 2.0) -> bool:
