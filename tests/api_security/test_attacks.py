@@ -1,0 +1,106 @@
+"""The attack suite: each test is one attack on the security layers, labelled with the rule that stops it.
+
+Attacks go over HTTP to the demo app (or, where a server's own behaviour is the target, a real process).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import httpx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from api_security.callback_signer import CallbackSigner
+from api_security.replay_guard import MISSING_STAMP
+from api_security.signatures import SIGNATURE_HEADER, RequestValidator
+from tests.api_security.conftest import AUTH_TOKEN
+
+STATUS = "http://testserver/callbacks/status"
+FORM = {"CarrierSid": "SM9", "MessageSid": "SM1", "MessageStatus": "delivered"}
+
+
+# --- callback replay (OWASP API2:2023 broken authentication; Twilio's scheme has no delimiters) --
+
+
+async def test_attack_moving_a_body_parameter_into_the_callback_url_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    """Signature re-shaping: URL + names + values are concatenated without separators, so moving the
+    first body parameter onto the end of the URL keeps the signature valid and mints a new callback id.
+    The stamp must end the signed URL, in its strict form, so any re-shaping breaks it."""
+    callback = CallbackSigner(AUTH_TOKEN).sign(STATUS, FORM)
+    first = await client.post(callback.url, data=FORM, headers=callback.headers)
+    reshaped_url = callback.url + "CarrierSid" + FORM["CarrierSid"]
+    reshaped_form = {name: value for name, value in FORM.items() if name != "CarrierSid"}
+    signature = callback.headers[SIGNATURE_HEADER]
+    assert RequestValidator(AUTH_TOKEN).validate(reshaped_url, reshaped_form, signature)
+
+    replay = await client.post(reshaped_url, data=reshaped_form, headers=callback.headers)
+
+    assert first.status_code == 200
+    assert replay.status_code == 403
+    assert replay.json()["detail"] == MISSING_STAMP
+
+
+async def test_attack_a_callback_whose_stamp_is_not_last_in_the_url_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    """Signature re-shaping, the other way: a URL that carries anything after the stamp was re-shaped."""
+    callback = CallbackSigner(AUTH_TOKEN).sign(STATUS, FORM)
+    validator = RequestValidator(AUTH_TOKEN)
+    url = callback.url + "&" + urlencode({"extra": "1"})
+
+    response = await client.post(
+        url, data=FORM, headers={SIGNATURE_HEADER: validator.compute_signature(url, FORM)}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == MISSING_STAMP
+
+
+# --- attacker-controlled input never raises (a 500 is a crash an attacker can trigger at will) ---
+
+hostile_urls = st.one_of(
+    st.text(max_size=60),
+    st.builds(
+        "https://example.com:{}/hook?{}".format,
+        st.text(max_size=8),
+        st.text(max_size=20),
+    ),
+    st.sampled_from(
+        [
+            "https://example.com:abc/hook",
+            "https://example.com:99999/hook",
+            "https://[::1/hook",
+            "https://example.com/hook?bodySHA256=\udcff",
+            "http://\ud800/",
+        ]
+    ),
+)
+
+
+@given(
+    url=hostile_urls,
+    params=st.one_of(
+        st.none(),
+        st.text(max_size=20),
+        st.binary(max_size=20),
+        st.lists(st.tuples(st.text(max_size=5), st.text(max_size=5)), max_size=4),
+    ),
+    signature=st.one_of(st.none(), st.text(max_size=30)),
+)
+def test_attack_hostile_urls_params_and_signatures_give_false_and_never_raise(
+    url: str, params: str | bytes | list[tuple[str, str]] | None, signature: str | None
+) -> None:
+    """Crash on demand: `validate` is fed attacker data (bad ports, broken brackets, lone surrogates);
+    any malformed input is simply not signed, so it returns False instead of raising."""
+    assert RequestValidator(AUTH_TOKEN).validate(url, params, signature) in (True, False)
+
+
+def test_attack_a_url_with_a_port_that_is_not_a_number_is_never_valid() -> None:
+    """Crash on demand: `host:abc` and `host:99999` once raised ValueError from the port variants.
+    A URL no server could have been asked for is malformed input: False, even with its own signature."""
+    validator = RequestValidator(AUTH_TOKEN)
+    for url in ("https://example.com:abc/hook", "https://example.com:99999/hook"):
+        assert not validator.validate(url, {"a": "b"}, validator.compute_signature(url, {"a": "b"}))
