@@ -106,7 +106,9 @@ async def api_keys(client: httpx.AsyncClient, app: FastAPI, settings: SecuritySe
         "4. API keys: SID + secret over HTTP Basic; the secret is shown once and stored as HMAC-SHA256."
     )
     store = ApiKeyStore(app.state.engine, settings.api_key_pepper.get_secret_value())
-    root = await store.create("demo root", ["api-keys:read", "api-keys:write", "messages:write"])
+    root = await store.create(
+        "demo root", ["api-keys:read", "api-keys:write", "messages:write"], owner="ACdemo"
+    )
     print(f"   root key {root.key.sid}, secret {root.secret[:6]}… (never retrievable again)")
     auth = (root.key.sid, root.secret)
     created = await client.post(

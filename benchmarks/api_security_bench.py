@@ -174,7 +174,7 @@ async def bench_http(
     app = create_app(settings, redis_url=redis_url, database_url=database_url)
     async with app.router.lifespan_context(app):
         root = await ApiKeyStore(app.state.engine, "bench-pepper").create(
-            "bench", ["api-keys:read"]
+            "bench", ["api-keys:read"], owner="ACbench"
         )
         validator = RequestValidator("bench-token")
         form = {"From": "+14158675309", "Body": "hello"}

@@ -11,6 +11,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api_security.api_keys import ApiKeyStore, NewApiKey
 from api_security.callback_signer import CallbackSigner
 from api_security.replay_guard import MISSING_STAMP
 from api_security.signatures import SIGNATURE_HEADER, RequestValidator
@@ -104,3 +105,49 @@ def test_attack_a_url_with_a_port_that_is_not_a_number_is_never_valid() -> None:
     validator = RequestValidator(AUTH_TOKEN)
     for url in ("https://example.com:abc/hook", "https://example.com:99999/hook"):
         assert not validator.validate(url, {"a": "b"}, validator.compute_signature(url, {"a": "b"}))
+
+
+# --- API keys belong to an account (OWASP API1:2023 broken object-level authorisation) ----------
+
+
+async def test_attack_a_key_lists_only_its_own_accounts_keys(
+    client: httpx.AsyncClient, store: ApiKeyStore, root_auth: tuple[str, str]
+) -> None:
+    """BOLA: holding `api-keys:read` is no licence to read every account's keys."""
+    mallory = await store.create("mallory", ["api-keys:read"], owner="ACmallory")
+    await client.post(
+        "/api-keys", auth=root_auth, json={"friendly_name": "ci", "scopes": ["messages:write"]}
+    )
+
+    response = await client.get("/api-keys", auth=(mallory.key.sid, mallory.secret))
+
+    assert response.status_code == 200
+    assert [key["sid"] for key in response.json()] == [mallory.key.sid]
+
+
+async def test_attack_a_key_cannot_revoke_another_accounts_key(
+    client: httpx.AsyncClient, store: ApiKeyStore, root_key: NewApiKey
+) -> None:
+    """BOLA: `api-keys:write` on one account revokes nothing on another; the answer is the same 404
+    an unknown key gets, so the attacker cannot even learn that the key exists."""
+    mallory = await store.create("mallory", ["api-keys:write"], owner="ACmallory")
+    sid = root_key.key.sid
+
+    response = await client.delete(f"/api-keys/{sid}", auth=(mallory.key.sid, mallory.secret))
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"No API key {sid}."
+    assert (await store.authenticate(sid, root_key.secret)).key is not None
+
+
+async def test_a_key_made_through_the_api_belongs_to_its_makers_account(
+    client: httpx.AsyncClient, store: ApiKeyStore, root_key: NewApiKey, root_auth: tuple[str, str]
+) -> None:
+    # Rule: a minted key inherits its maker's account; a client cannot choose another.
+    created = await client.post(
+        "/api-keys", auth=root_auth, json={"friendly_name": "ci", "scopes": ["messages:write"]}
+    )
+
+    verdict = await store.authenticate(created.json()["sid"], created.json()["secret"])
+
+    assert verdict.key is not None and verdict.key.owner == root_key.key.owner
