@@ -125,6 +125,12 @@ async def api_keys(client: httpx.AsyncClient, app: FastAPI, settings: SecuritySe
         await client.post("/api-keys", auth=auth, json=mass),
     )
     say("a page of 1000 keys", await client.get("/api-keys?limit=1000", auth=auth))
+    # Object-level authorisation: the scope is right, the account is not.
+    other = await store.create("another account", ["api-keys:write"], owner="ACother")
+    say(
+        "another account's key revokes root's key (BOLA)",
+        await client.delete(f"/api-keys/{root.key.sid}", auth=(other.key.sid, other.secret)),
+    )
     say("root revokes the sender key", await client.delete(f"/api-keys/{sender[0]}", auth=auth))
     message = {"to": "+14155550100", "body": "hi"}
     say(
