@@ -60,6 +60,28 @@ async def test_attack_a_callback_whose_stamp_is_not_last_in_the_url_is_refused(
     assert response.json()["detail"] == MISSING_STAMP
 
 
+async def test_attack_moving_the_end_of_the_callback_url_into_the_body_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    """Signature re-shaping, the other way: the id's last digit moves onto the first body name, so the
+    signed bytes are unchanged and the id is new; a 31-digit id is not the strict form, so it is refused."""
+    callback = CallbackSigner(AUTH_TOKEN).sign(STATUS, FORM)
+    while not callback.url[-1].isdigit():  # a digit sorts before "C", keeping the moved name first
+        callback = CallbackSigner(AUTH_TOKEN).sign(STATUS, FORM)
+    digit = callback.url[-1]
+    reshaped_url = callback.url[:-1]
+    reshaped_form = {
+        (digit + name if name == "CarrierSid" else name): v for name, v in FORM.items()
+    }
+    signature = callback.headers[SIGNATURE_HEADER]
+    assert RequestValidator(AUTH_TOKEN).validate(reshaped_url, reshaped_form, signature)
+
+    response = await client.post(reshaped_url, data=reshaped_form, headers=callback.headers)
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == MISSING_STAMP
+
+
 # --- attacker-controlled input never raises (a 500 is a crash an attacker can trigger at will) ---
 
 hostile_urls = st.one_of(
