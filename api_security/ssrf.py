@@ -76,7 +76,9 @@ def _parse(url: str) -> tuple[SplitResult, str, int]:
     """Split an outbound URL into parts, host and port, or refuse it with the reason."""
     try:
         parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed "[" around an IPv6 host
+        # The sender is httpx: a URL it cannot send (say, a host that is not valid IDNA) is refused here.
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):  # e.g. an unclosed "[" around an IPv6 host
         raise _refuse(url, "the URL is not well formed") from None
     if parts.scheme not in ALLOWED_SCHEMES:
         raise _refuse(url, "only http and https URLs are called")

@@ -6,6 +6,8 @@ from ipaddress import ip_address, ip_network
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api_security.ssrf import check_outbound_url, pin, vetted_request
 from error_handling.problems import ValidationFailed
@@ -134,3 +136,24 @@ async def test_the_messages_endpoint_accepts_a_public_status_callback(
 
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
+
+
+@given(
+    url=st.one_of(
+        st.text(max_size=40),
+        st.builds("https://{}/{}".format, st.text(max_size=12), st.text(max_size=12)),
+        st.builds("http://h.example:{}/".format, st.text(max_size=6)),
+    )
+)
+async def test_attack_any_url_is_pinned_or_refused_with_a_reason_never_a_crash(url: str) -> None:
+    """Crash on demand: whatever the URL, the sender gets a pinned request or a 422-shaped refusal."""
+
+    async def public_dns(host: str, port: int) -> list[str]:
+        return ["93.184.215.14"]
+
+    try:
+        pinned = await vetted_request(url, resolver=public_dns)
+    except ValidationFailed as refused:
+        assert refused.detail.startswith("Callback URL refused: ")
+    else:
+        assert pinned.url.startswith(("http://93.184.215.14", "https://93.184.215.14"))
