@@ -67,3 +67,21 @@ def test_attack_x_forwarded_for_from_loopback_does_not_dodge_the_login_throttle(
 
     assert statuses[:2] == [400, 400]  # invalid_grant (RFC 6749 §5.2): a wrong password
     assert statuses[2:] == [429, 429]
+
+
+def test_attack_x_forwarded_proto_from_loopback_does_not_change_the_scheme_microservices_see(
+    redis_url: str, database_url: str
+) -> None:
+    """Scheme spoofing: a redirect's Location is built from the scheme the app believes; a loopback
+    peer's `X-Forwarded-Proto: https` must not change it (no proxy sits before these pieces)."""
+    port = free_port()
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": database_url}
+    argv = [sys.executable, "-m", "microservices.serve", "accounts", "--port", str(port)]
+    with running(argv, port=port, name="accounts", env=env, timeout_s=30):
+        # A trailing slash makes Starlette redirect to the canonical path, as an absolute URL.
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/accounts/AC1/", headers={"X-Forwarded-Proto": "https"}
+        )
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"http://127.0.0.1:{port}/accounts/AC1"
