@@ -78,7 +78,7 @@ async def demo(args: argparse.Namespace, redis_url: str, database_url: str) -> N
         **{
             f"QUEUE_DEMO_{name.upper()}": str(value)
             for name, value in settings.model_dump().items()
-            if name not in {"poison_numbers", "crash_after", "callback_auth_token"}
+            if name not in {"poison_numbers", "crash_after"}
         },
     }
     client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
