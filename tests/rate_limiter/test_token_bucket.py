@@ -115,7 +115,7 @@ def test_idle_full_buckets_are_forgotten_when_memory_fills(clock: ManualClock) -
 
 def test_threads_never_get_more_than_capacity() -> None:
     # Rule: the lock makes acquire atomic; 8 threads racing admit exactly the capacity.
-    bucket = TokenBucket(capacity=100, refill_per_second=1e-9)
+    bucket = TokenBucket(capacity=100, refill_per_second=1e-6)
     admitted: list[bool] = []
     start = threading.Barrier(8)
 
