@@ -147,9 +147,19 @@ async def run(
     async def memory_op() -> object:
         return memory.acquire("bench")
 
+    # More active callers than max_keys: every bucket is partly spent, so none may be forgotten.
+    crowded, crowd = TokenBucket(1e9, 1e-3), [f"caller-{n}" for n in range(150_000)]
+    for caller in crowd:
+        crowded.acquire(caller)
+    turn = iter(range(10**12))
+
+    async def crowded_op() -> object:
+        return crowded.acquire(crowd[next(turn) % len(crowd)])
+
     scenarios: list[tuple[str, Operation]] = [
         ("floor: one GET round trip", lambda: client.get(f"{PREFIX}:floor")),
         ("in-memory token bucket", memory_op),
+        ("in-memory, 150,000 active keys (max_keys 100,000)", crowded_op),
         ("Redis token bucket, 1 policy", lambda: one.acquire("bench")),
         ("Redis token bucket, 2 policies", lambda: two.acquire("bench")),
         ("Redis bucket, denied, local deny cache", lambda: exhausted_cached.acquire("exhausted")),
