@@ -108,17 +108,14 @@ def verdict(
     Waits are counted from that stamp, so the fraction of a micro-token already refilled counts:
     `retry_after_s` is the shortest wait, to the microsecond, after which the same call passes.
     """
+    rate_u = policy.rate_u
     tokens_u = refilled(policy, base_u, elapsed_us)
-    allowed = allowed or tokens_u >= cost_u
-    retry_us = 0 if allowed else ceil_div((cost_u - base_u) * MICRO, policy.rate_u) - elapsed_us
-    reset_us = max(0, ceil_div((policy.capacity_u - base_u) * MICRO, policy.rate_u) - elapsed_us)
+    reset_us = max(0, ceil_div((policy.capacity_u - base_u) * MICRO, rate_u) - elapsed_us)
+    if allowed or tokens_u >= cost_u:  # positional: this runs on every request
+        return Decision(True, tokens_u / MICRO, 0.0, reset_us / MICRO, policy.name, decided_at_s)
+    retry_us = ceil_div((cost_u - base_u) * MICRO, rate_u) - elapsed_us
     return Decision(
-        allowed=allowed,
-        remaining=tokens_u / MICRO,
-        retry_after_s=retry_us / MICRO,
-        reset_after_s=reset_us / MICRO,
-        policy=policy.name,
-        decided_at_s=decided_at_s,
+        False, tokens_u / MICRO, retry_us / MICRO, reset_us / MICRO, policy.name, decided_at_s
     )
 
 
