@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
 MICRO = 1_000_000  # micro-tokens per token, and microseconds per second
@@ -62,9 +62,12 @@ class Policy:
             )
         if self.capacity > MAX_CAPACITY:
             raise ValueError(f"capacity must be at most {MAX_CAPACITY:g}, not {self.capacity:g}")
-        # Rounded down: a bucket never holds or refills more than the numbers as written.
-        object.__setattr__(self, "capacity_u", to_micro(self.capacity, up=False))
-        object.__setattr__(self, "rate_u", to_micro(self.refill_per_second, up=False))
+        # A bucket never holds more than its capacity as written. The rate goes to the nearest
+        # micro-token a second: "1000 an hour" is 277,777.8 and must not make every wait a little
+        # longer than the hour promises; the cost is at most half a micro-token a second too many
+        # (one token in 23 days).
+        object.__setattr__(self, "capacity_u", to_micro(self.capacity, ROUND_FLOOR))
+        object.__setattr__(self, "rate_u", to_micro(self.refill_per_second, ROUND_HALF_EVEN))
 
     @property
     def window_s(self) -> float:
@@ -72,12 +75,11 @@ class Policy:
         return self.capacity / self.refill_per_second
 
 
-def to_micro(number: float, *, up: bool) -> int:
+def to_micro(number: float, rounding: str) -> int:
     """`number` in millionths, as written in decimal (0.1 is 100000, not 100000.00000000001)."""
     scaled = float(number) * MICRO
     if scaled.is_integer():  # whole tokens and most everyday numbers: no Decimal needed
         return int(scaled)
-    rounding = ROUND_CEILING if up else ROUND_FLOOR
     return int((Decimal(repr(number)) * MICRO).to_integral_value(rounding))
 
 
@@ -86,7 +88,7 @@ def micro_cost(cost: float, capacity: float) -> int:
     check_cost(cost, capacity)
     if cost < MIN_RATE:
         raise ValueError(f"cost must be at least {MIN_RATE:g}, not {cost:g}")
-    return MICRO if cost == 1 else to_micro(float(cost), up=True)
+    return MICRO if cost == 1 else to_micro(float(cost), ROUND_CEILING)
 
 
 def ceil_div(numerator: int, denominator: int) -> int:
