@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from error_handling.retry import Backoff
+from error_handling.retry import Backoff, parse_retry_after, retry
 from microservices.accounts import NewAccount
 from microservices.bulkhead import Bulkhead
 from microservices.circuit_breaker import CircuitBreaker
@@ -79,8 +79,7 @@ class AccountsClient:
             DEPENDENCY, settings.bulkhead_max_concurrent, settings.bulkhead_max_wait_s
         )
         self.budget = RetryBudget(settings.retry_ratio, settings.retry_reserve)
-        # error_handling's Backoff gives the full-jitter ceilings; the loop is ours because each
-        # retry must first ask the budget, which error_handling.retry has no place for.
+        # error_handling's one backoff; each retry also asks the budget (`may_retry` below).
         self.backoff = Backoff(
             settings.backoff_base_s,
             max(settings.backoff_cap_s, settings.backoff_base_s),
@@ -146,20 +145,23 @@ class AccountsClient:
         self.stats.calls += 1
         async with self.bulkhead.slot():
             self.budget.record_request()
-            deadline = self.clock() + self.backoff.deadline_s
-            ceilings = self.backoff.ceilings() if idempotent else iter(())
-            while True:
-                try:
-                    return await self._attempt(method, path, json, headers)
-                except UpstreamError:
-                    ceiling = next(ceilings, None)
-                    if ceiling is None:
-                        raise  # out of attempts, or not safe to repeat
-                    delay = self.rng.random() * ceiling  # full jitter
-                    if self.clock() + delay > deadline or not self.budget.try_spend():
-                        raise
-                    self.retry_delays.append(delay)
-                    await self.sleep(delay)
+            return await retry(
+                lambda: self._attempt(method, path, json, headers),
+                idempotent=idempotent,
+                transient=(
+                    UpstreamError,
+                ),  # not CircuitOpen: the breaker said no, do not ask again
+                backoff=self.backoff,
+                may_retry=self.budget.try_spend,
+                retry_after=_server_retry_after,
+                sleep=self._wait,
+                clock=self.clock,
+                rand=self.rng.random,
+            )
+
+    async def _wait(self, delay: float) -> None:
+        self.retry_delays.append(delay)
+        await self.sleep(delay)
 
     async def _attempt(
         self, method: str, path: str, json: Any, headers: dict[str, str] | None
@@ -182,7 +184,11 @@ class AccountsClient:
             raise
         if response.status_code >= 500:
             self._record(ok=False)
-            raise UpstreamError(DEPENDENCY, f"{response.status_code} on {method} {path}")
+            raise UpstreamError(
+                DEPENDENCY,
+                f"{response.status_code} on {method} {path}",
+                retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
+            )
         self._record(ok=True)  # a 4xx is a healthy dependency saying no
         return response
 
@@ -194,3 +200,7 @@ class AccountsClient:
                 self.breaker.record_success()
             else:
                 self.breaker.record_failure()
+
+
+def _server_retry_after(error: BaseException) -> float | None:
+    return error.retry_after_s if isinstance(error, UpstreamError) else None

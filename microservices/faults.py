@@ -24,6 +24,9 @@ class Faults(BaseModel):
 
     latency_s: float = Field(default=0.0, ge=0, le=10, description="added before answering")
     error_rate: float = Field(default=0.0, ge=0, le=1, description="share answered with a 503")
+    retry_after_s: int | None = Field(
+        default=None, ge=0, le=3600, description="sent as `Retry-After` with each injected 503"
+    )
     outage: bool = Field(default=False, description="accept, then never answer until switched off")
 
 
@@ -72,5 +75,8 @@ class FaultInjector:
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
         if self._random.random() < self.faults.error_rate:
-            return problem_response(503, INJECTED_ERROR, slug="upstream-unavailable")
+            response = problem_response(503, INJECTED_ERROR, slug="upstream-unavailable")
+            if self.faults.retry_after_s is not None:
+                response.headers["Retry-After"] = str(self.faults.retry_after_s)
+            return response
         return await call_next(request)
