@@ -69,7 +69,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit alone accepts "²", which float() refuses
         return float(text)
     try:
         when = parsedate_to_datetime(text)

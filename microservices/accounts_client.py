@@ -10,7 +10,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from error_handling.retry import Backoff, parse_retry_after, retry
 from microservices.accounts import NewAccount
 from microservices.bulkhead import Bulkhead
 from microservices.circuit_breaker import CircuitBreaker
+from microservices.deadlines import Deadline
 from microservices.failures import UpstreamError
 from microservices.messages import AccountView
 from microservices.retry_budget import RetryBudget
@@ -93,12 +94,16 @@ class AccountsClient:
         self.retry_delays: list[float] = []
 
     async def get_account(
-        self, account_id: uuid.UUID, *, traceparent: str | None = None
+        self,
+        account_id: uuid.UUID,
+        *,
+        traceparent: str | None = None,
+        deadline: Deadline | None = None,
     ) -> AccountView | None:
-        """Idempotent: a read, so retried on a transient failure."""
+        """Idempotent: a read, so retried on a transient failure, within the caller's `deadline`."""
         headers = {"traceparent": traceparent} if traceparent else {}
         response = await self._call(
-            "GET", f"/accounts/{account_id}", idempotent=True, headers=headers
+            "GET", f"/accounts/{account_id}", idempotent=True, headers=headers, deadline=deadline
         )
         if response.status_code == 404:
             return None
@@ -141,17 +146,26 @@ class AccountsClient:
         idempotent: bool,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        deadline: Deadline | None = None,
     ) -> httpx.Response:
         self.stats.calls += 1
+        backoff = self.backoff
+        if deadline is not None:
+            if deadline.remaining_s() <= 0:
+                raise UpstreamError(
+                    DEPENDENCY, f"the caller's deadline passed before {method} {path}"
+                )
+            # Retries end with the caller's patience, if that is shorter than our own.
+            backoff = replace(backoff, deadline_s=min(backoff.deadline_s, deadline.remaining_s()))
         async with self.bulkhead.slot():
             self.budget.record_request()
             return await retry(
-                lambda: self._attempt(method, path, json, headers),
+                lambda: self._attempt(method, path, json, headers, deadline),
                 idempotent=idempotent,
                 transient=(
                     UpstreamError,
                 ),  # not CircuitOpen: the breaker said no, do not ask again
-                backoff=self.backoff,
+                backoff=backoff,
                 may_retry=self.budget.try_spend,
                 retry_after=_server_retry_after,
                 sleep=self._wait,
@@ -164,15 +178,25 @@ class AccountsClient:
         await self.sleep(delay)
 
     async def _attempt(
-        self, method: str, path: str, json: Any, headers: dict[str, str] | None
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        headers: dict[str, str] | None,
+        deadline: Deadline | None,
     ) -> httpx.Response:
         if self.breaker:
             self.breaker.before_call()  # CircuitOpen here: no request, no retry
         self.stats.attempts += 1
+        limit_s = self.settings.total_timeout_s
+        if deadline is not None:
+            # The provider learns how long we will wait, and we wait no longer ourselves.
+            limit_s = min(limit_s, deadline.remaining_s())
+            headers = {**(headers or {}), **deadline.header()}
         try:
             # httpx's timeouts are per phase (connect, read, …); a slow trickle could outlast
             # them all, so the attempt as a whole is bounded too.
-            async with asyncio.timeout(self.settings.total_timeout_s):
+            async with asyncio.timeout(limit_s):
                 response = await self.http.request(method, path, json=json, headers=headers)
         except (httpx.TransportError, TimeoutError) as error:
             self._record(ok=False)

@@ -319,6 +319,7 @@ NOW = datetime(2026, 12, 2, 6, 0, 0, tzinfo=UTC)
         ("-5", None),
         ("soon", None),
         ("1.5", None),  # delta-seconds are a whole number
+        ("²", None),  # a digit to str.isdigit, not to float()
         ("Wed, 02 Dec 2026 06:00:30", None),  # no zone
     ],
 )
