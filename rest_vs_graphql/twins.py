@@ -12,13 +12,14 @@ from error_handling.problems import install_problem_handlers
 from rest_vs_graphql.graphql_http import create_graphql_router
 from rest_vs_graphql.rest_api import create_rest_router
 from rest_vs_graphql.settings import TwinSettings, get_twin_settings
+from rest_vs_graphql.startup import freeze_heap_on_startup
 
 
 def create_twins_app(engine: AsyncEngine, settings: TwinSettings | None = None) -> FastAPI:
     settings = settings or get_twin_settings()
     # Rows outlive the commit that created them: a response is built after `create_message` commits.
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    app = FastAPI(title="REST and GraphQL twins")
+    app = FastAPI(title="REST and GraphQL twins", lifespan=freeze_heap_on_startup)
     install_problem_handlers(app)
     app.include_router(create_rest_router(sessions, settings=settings))
     app.include_router(create_graphql_router(sessions, settings=settings), prefix="/graphql")
