@@ -1,6 +1,6 @@
 """Where does a GraphQL request's time go? Per-field cost, the twin's overhead, and a profile.
 
-Run: `python -m benchmarks.rest_vs_graphql_field_cost [--runs 300]`; writes
+Run: `python -m benchmarks.rest_vs_graphql_field_cost_bench [--runs 300]`; writes
 `benchmarks/results/rest_vs_graphql_field_cost.json`. Everything runs in-process, one variant at a
 time in rotation (so a busy machine slows them alike), on 50 messages × 9 fields.
 """
@@ -11,14 +11,10 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
-import platform
 import pstats
-import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -31,18 +27,20 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import Info
 
 from backing_services import sqlalchemy_async_url
+from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from benchmarks.common import machine, write_results
 from rest_vs_graphql import models
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_http import build_schema
+from rest_vs_graphql.persisted import document_id
 from rest_vs_graphql.rest_api import message_json
 from rest_vs_graphql.screens import LIST_QUERY
 from rest_vs_graphql.seed import SeedSize, seed
 from rest_vs_graphql.settings import TwinSettings
 from rest_vs_graphql.twins import create_twins_app
 
-RESULTS = Path(__file__).parent / "results" / "rest_vs_graphql_field_cost.json"
 SCHEMA = "bench_rest_vs_graphql"
 PAGE = 50
 
@@ -144,7 +142,7 @@ async def rotate(variants: dict[str, Variant], runs: int) -> dict[str, float]:
             started = time.perf_counter()
             await variant()
             timings[name].append((time.perf_counter() - started) * 1e6)
-    return {name: statistics.median(values) for name, values in timings.items()}
+    return {name: percentile(values, 50) for name, values in timings.items()}
 
 
 def where_time_goes(profile: cProfile.Profile) -> dict[str, float]:
@@ -220,11 +218,18 @@ async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
             )
             return response.content
 
+        persisted_url = f"/graphql/{document_id(LIST_QUERY)}"
+
+        async def persisted_http() -> Any:
+            params = {"variables": json.dumps(variables)}
+            return (await client.get(persisted_url, params=params)).content
+
         fields = count_fields(await twin_db())
         medians = await rotate(
             {
                 "REST over HTTP (in-process), DB": rest_http,
                 "GraphQL twin over HTTP (in-process), DB": graphql_http,
+                "GraphQL twin, persisted GET (in-process), DB": persisted_http,
                 "GraphQL twin, schema.execute, DB": twin_db,
                 "bare Strawberry + caches, schema.execute, DB": bare_db,
                 "bare Strawberry, rows in memory": bare_memory,
@@ -261,6 +266,11 @@ async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
             / medians["REST over HTTP (in-process), DB"],
             2,
         ),
+        "graphql_persisted_over_rest_http_p50": round(
+            medians["GraphQL twin, persisted GET (in-process), DB"]
+            / medians["REST over HTTP (in-process), DB"],
+            2,
+        ),
         "cpu_share_pct_in_twin_execute": where_time_goes(profile),
     }
 
@@ -279,13 +289,8 @@ def main() -> None:
         finally:
             drop_schema(services.database_url, SCHEMA)
     figures = {
-        "command": f"python -m benchmarks.rest_vs_graphql_field_cost --runs {args.runs}",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "command": f"python -m benchmarks.rest_vs_graphql_field_cost_bench --runs {args.runs}",
+        "machine": machine(transport="in-process ASGI (httpx.ASGITransport)"),
         **figures,
     }
     table = Table(
@@ -302,12 +307,11 @@ def main() -> None:
         "per_field_us_rest_representation",
         "twin_overhead_over_bare_strawberry_pct",
         "graphql_over_rest_http_p50",
+        "graphql_persisted_over_rest_http_p50",
         "cpu_share_pct_in_twin_execute",
     ):
         console.print(f"{key}: {figures[key]}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    console.print(f"wrote {RESULTS}")
+    console.print(f"wrote {write_results('rest_vs_graphql_field_cost', figures)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,6 +24,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from backing_services import sqlalchemy_async_url
+from backing_services.measure import percentile
 from rest_vs_graphql import screens
 from rest_vs_graphql.rest_api import API
 from rest_vs_graphql.screens import Fetch
@@ -41,6 +41,8 @@ ONE, LIST, INBOX, DASHBOARD = (
 )
 SCREENS = (ONE, LIST, INBOX, DASHBOARD)
 REST, NAIVE, LOADER = "REST", "GraphQL naive", "GraphQL DataLoader"
+PERSISTED = "GraphQL persisted GET"
+APIS = (REST, NAIVE, LOADER, PERSISTED)
 
 Screen = Callable[[httpx.AsyncClient], Awaitable[Fetch]]
 
@@ -62,12 +64,16 @@ class Row:
 def fetchers(account: str, message: str) -> dict[str, dict[str, Screen]]:
     """For each screen, the client code that fetches it through each API."""
 
-    def graphql(path: str) -> dict[str, Screen]:
+    def graphql(path: str, persisted: bool = False) -> dict[str, Screen]:
         return {
-            ONE: lambda c: screens.message_by_graphql(c, path, account, message),
-            LIST: lambda c: screens.list_by_graphql(c, path, account, 50),
-            INBOX: lambda c: screens.inbox_by_graphql(c, path, account, 50),
-            DASHBOARD: lambda c: screens.dashboard_by_graphql(c, path, account, 10),
+            ONE: lambda c: screens.message_by_graphql(
+                c, path, account, message, persisted=persisted
+            ),
+            LIST: lambda c: screens.list_by_graphql(c, path, account, 50, persisted=persisted),
+            INBOX: lambda c: screens.inbox_by_graphql(c, path, account, 50, persisted=persisted),
+            DASHBOARD: lambda c: screens.dashboard_by_graphql(
+                c, path, account, 10, persisted=persisted
+            ),
         }
 
     rest: dict[str, Screen] = {
@@ -76,7 +82,12 @@ def fetchers(account: str, message: str) -> dict[str, dict[str, Screen]]:
         INBOX: lambda c: screens.inbox_by_rest(c, account, 50),
         DASHBOARD: lambda c: screens.dashboard_by_rest(c, account, 10),
     }
-    by_api = {REST: rest, NAIVE: graphql("/graphql-naive"), LOADER: graphql("/graphql")}
+    by_api = {
+        REST: rest,
+        NAIVE: graphql("/graphql-naive"),
+        LOADER: graphql("/graphql"),
+        PERSISTED: graphql("/graphql", persisted=True),
+    }
     return {screen: {api: by_api[api][screen] for api in by_api} for screen in SCREENS}
 
 
@@ -122,8 +133,8 @@ async def measure_screen(
             bytes=sum(len(e.body) for e in sample.exchanges),
             gzip_bytes=sum(e.gzip_bytes for e in sample.exchanges),
             statements=statements[api],
-            p50_ms=round(statistics.median(timings[api]), 2),
-            p95_ms=round(statistics.quantiles(timings[api], n=20)[18], 2),
+            p50_ms=round(percentile(timings[api], 50), 2),
+            p95_ms=round(percentile(timings[api], 95), 2),
             revalidation=await revalidate(client, sample),
         )
         for api, sample in samples.items()
@@ -135,10 +146,15 @@ async def compare(
 ) -> list[Row]:
     """Measure every screen through every API, in-process, against the seeded schema at the URL."""
     engine = create_async_engine(sqlalchemy_async_url(database_url))
-    transport = httpx.ASGITransport(app=create_twins_app(engine, TwinSettings()))
+    app = create_twins_app(engine, TwinSettings())
+    transport = httpx.ASGITransport(app=app)
     rows: list[Row] = []
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client:
+        # ASGITransport sends no lifespan events: start the app as a server would.
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client,
+        ):
             page = await client.get(f"{API}/Accounts/{account}/Messages.json?PageSize=1")
             message = page.json()["messages"][0]["sid"]
             for screen, by_api in fetchers(account, message).items():
@@ -162,6 +178,15 @@ def ratios(rows: Sequence[Row]) -> dict[str, float]:
             by[DASHBOARD, LOADER].gzip_bytes / by[DASHBOARD, REST].gzip_bytes, 3
         ),
         "list_p50_graphql_over_rest": round(by[LIST, LOADER].p50_ms / by[LIST, REST].p50_ms, 2),
+        "list_p50_persisted_over_rest": round(
+            by[LIST, PERSISTED].p50_ms / by[LIST, REST].p50_ms, 2
+        ),
+        "inbox_p95_over_p50_dataloader": round(
+            by[INBOX, LOADER].p95_ms / by[INBOX, LOADER].p50_ms, 2
+        ),
+        "inbox_p95_over_p50_persisted": round(
+            by[INBOX, PERSISTED].p95_ms / by[INBOX, PERSISTED].p50_ms, 2
+        ),
         "inbox_p50_graphql_over_rest": round(by[INBOX, LOADER].p50_ms / by[INBOX, REST].p50_ms, 2),
         "inbox_statements_naive_over_dataloader": round(
             by[INBOX, NAIVE].statements / by[INBOX, LOADER].statements, 1
@@ -215,9 +240,9 @@ def chart(rows: Sequence[Row], path: Path) -> None:
     ]
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     for axis, (title, value) in zip(axes, metrics, strict=True):
-        for offset, api in enumerate((REST, NAIVE, LOADER)):
-            positions = [n + (offset - 1) * 0.27 for n in range(len(SCREENS))]
-            axis.bar(positions, [value(by[s, api]) for s in SCREENS], width=0.27, label=api)
+        for offset, api in enumerate(APIS):
+            positions = [n + (offset - 1.5) * 0.2 for n in range(len(SCREENS))]
+            axis.bar(positions, [value(by[s, api]) for s in SCREENS], width=0.2, label=api)
         axis.set_xticks(range(len(SCREENS)), ["one", "list 50", "inbox 50", "dashboard"])
         axis.set_title(title)
     axes[0].legend()

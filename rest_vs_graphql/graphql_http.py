@@ -5,7 +5,7 @@ It follows the GraphQL-over-HTTP draft: ask for `application/graphql-response+js
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 import strawberry
@@ -32,7 +32,9 @@ from strawberry.types.unset import UNSET
 from error_handling.problems import DomainError, problem_response
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_schema import Mutation, Query
+from rest_vs_graphql.persisted import PersistedDocuments, create_persisted_router
 from rest_vs_graphql.rest_api import no_authentication
+from rest_vs_graphql.screens import PERSISTED_QUERIES
 from rest_vs_graphql.service import MessageQueued
 from rest_vs_graphql.settings import TwinSettings, get_twin_settings
 
@@ -109,6 +111,16 @@ def build_schema(settings: TwinSettings) -> TwinSchema:
     return TwinSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
+def allow_list(
+    schema: TwinSchema, settings: TwinSettings, sources: Iterable[str]
+) -> PersistedDocuments:
+    """Register each document, checked once against the schema and the guards."""
+    documents = PersistedDocuments(schema, settings, guard_rules(settings))
+    for source in sources:
+        documents.register(source)
+    return documents
+
+
 class GraphQLOverHTTPRouter(GraphQLRouter[TwinContext, None]):
     """Strawberry's router, plus the draft's status codes and problem+json for HTTP-level errors."""
 
@@ -169,10 +181,15 @@ def create_graphql_router(
             )
 
     development = settings.environment == "development"
-    return GraphQLOverHTTPRouter(
-        build_schema(settings),
+    schema = build_schema(settings)
+    router = GraphQLOverHTTPRouter(
+        schema,
         # FastAPI runs generator dependencies to the end after the response: the session closes.
         context_getter=context,  # type: ignore[arg-type]
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,
     )
+    # Queries by GET only from the allow-list: `GET /graphql/sha256:…` (see persisted.py).
+    persisted = allow_list(schema, settings, PERSISTED_QUERIES)  # as the client's build uploads it
+    router.include_router(create_persisted_router(persisted, context, settings, coded_error))
+    return router

@@ -28,8 +28,13 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[Node]):
-    cursor: str
     node: Node
+    position: strawberry.Private[Position]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Encoded only when asked for: a list screen that never pages back skips 50 encodings."""
+        return encode_token(self.position)
 
 
 @strawberry.type
@@ -41,9 +46,9 @@ class Connection(Generic[Node]):
 
 
 def connection(page: Page[Row], nodes: list[Node]) -> Connection[Node]:
-    cursors = [encode_token(Position(row.created_at, row.sid)) for row in page.items]
+    positions = [Position(row.created_at, row.sid) for row in page.items]
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+        edges=[Edge(node=n, position=p) for n, p in zip(nodes, positions, strict=True)],
         page_info=PageInfo(has_next_page=page.next_token is not None, end_cursor=page.next_token),
     )
 

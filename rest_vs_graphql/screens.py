@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from rest_vs_graphql.persisted import document_id
 from rest_vs_graphql.rest_api import API
 
 GRAPHQL_ACCEPT = {"accept": "application/graphql-response+json"}
@@ -47,15 +50,27 @@ class Fetch:
         )
         return response.json()
 
-    async def post_graphql(
-        self, client: httpx.AsyncClient, path: str, query: str, variables: dict[str, Any]
+    async def ask_graphql(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        query: str,
+        variables: dict[str, Any],
+        *,
+        persisted: bool = False,
     ) -> Any:
-        response = await client.post(
-            path, json={"query": query, "variables": variables}, headers=GRAPHQL_ACCEPT
-        )
+        """POST the query's text, or (persisted) GET its allow-listed id with the variables."""
+        if persisted:
+            url = f"{path}/{document_id(query)}?variables={quote(json.dumps(variables))}"
+            response = await client.get(url, headers=GRAPHQL_ACCEPT)
+        else:
+            url = path
+            response = await client.post(
+                path, json={"query": query, "variables": variables}, headers=GRAPHQL_ACCEPT
+            )
         response.raise_for_status()
         self.exchanges.append(
-            Exchange(path, response.status_code, response.content, response.headers.get("etag"), 1)
+            Exchange(url, response.status_code, response.content, response.headers.get("etag"), 1)
         )
         payload = response.json()
         if payload.get("errors"):
@@ -98,9 +113,12 @@ async def message_by_rest(client: httpx.AsyncClient, account: str, sid: str) -> 
     return fetch
 
 
-async def message_by_graphql(client: httpx.AsyncClient, path: str, account: str, sid: str) -> Fetch:
+async def message_by_graphql(
+    client: httpx.AsyncClient, path: str, account: str, sid: str, *, persisted: bool = False
+) -> Fetch:
     fetch = Fetch()
-    data = await fetch.post_graphql(client, path, MESSAGE_QUERY, {"account": account, "sid": sid})
+    variables = {"account": account, "sid": sid}
+    data = await fetch.ask_graphql(client, path, MESSAGE_QUERY, variables, persisted=persisted)
     fetch.facts = _snake_case(data["message"])
     return fetch
 
@@ -125,9 +143,12 @@ async def list_by_rest(client: httpx.AsyncClient, account: str, size: int) -> Fe
     return fetch
 
 
-async def list_by_graphql(client: httpx.AsyncClient, path: str, account: str, size: int) -> Fetch:
+async def list_by_graphql(
+    client: httpx.AsyncClient, path: str, account: str, size: int, *, persisted: bool = False
+) -> Fetch:
     fetch = Fetch()
-    data = await fetch.post_graphql(client, path, LIST_QUERY, {"account": account, "first": size})
+    variables = {"account": account, "first": size}
+    data = await fetch.ask_graphql(client, path, LIST_QUERY, variables, persisted=persisted)
     fetch.facts = [_snake_case(edge["node"]) for edge in data["account"]["messages"]["edges"]]
     return fetch
 
@@ -183,9 +204,12 @@ async def inbox_by_rest(client: httpx.AsyncClient, account: str, size: int) -> F
     return fetch
 
 
-async def inbox_by_graphql(client: httpx.AsyncClient, path: str, account: str, size: int) -> Fetch:
+async def inbox_by_graphql(
+    client: httpx.AsyncClient, path: str, account: str, size: int, *, persisted: bool = False
+) -> Fetch:
     fetch = Fetch()
-    data = await fetch.post_graphql(client, path, INBOX_QUERY, {"account": account, "first": size})
+    variables = {"account": account, "first": size}
+    data = await fetch.ask_graphql(client, path, INBOX_QUERY, variables, persisted=persisted)
     fetch.facts = [
         {
             "sid": m["sid"],
@@ -248,11 +272,12 @@ async def dashboard_by_rest(client: httpx.AsyncClient, account: str, recent: int
 
 
 async def dashboard_by_graphql(
-    client: httpx.AsyncClient, path: str, account: str, recent: int
+    client: httpx.AsyncClient, path: str, account: str, recent: int, *, persisted: bool = False
 ) -> Fetch:
     fetch = Fetch()
     variables = {"account": account, "recent": recent}
-    data = (await fetch.post_graphql(client, path, DASHBOARD_QUERY, variables))["account"]
+    answer = await fetch.ask_graphql(client, path, DASHBOARD_QUERY, variables, persisted=persisted)
+    data = answer["account"]
     fetch.facts = {
         "account_name": data["friendlyName"],
         "messages": [
@@ -274,3 +299,7 @@ async def dashboard_by_graphql(
         ],
     }
     return fetch
+
+
+# The first-party client's operations: the server's allow-list of persisted documents.
+PERSISTED_QUERIES = (MESSAGE_QUERY, LIST_QUERY, INBOX_QUERY, DASHBOARD_QUERY)

@@ -7,6 +7,7 @@ from rest_vs_graphql.compare import (
     LOADER,
     NAIVE,
     ONE,
+    PERSISTED,
     REST,
     compare,
     markdown_table,
@@ -22,7 +23,7 @@ async def test_the_comparison_measures_every_screen_through_every_api(
     rows = await compare(database_url, seeded.account_sids[0], runs=2)
     by = {(r.screen, r.api): r for r in rows}
 
-    assert len(rows) == 12
+    assert len(rows) == 16
     assert [(by[ONE, api].round_trips, by[ONE, api].statements) for api in (REST, LOADER)] == [
         (1, 1),
         (1, 1),
@@ -32,5 +33,6 @@ async def test_the_comparison_measures_every_screen_through_every_api(
     assert (by[DASHBOARD, REST].round_trips, by[DASHBOARD, LOADER].round_trips) == (13, 1)
     assert by[DASHBOARD, REST].revalidation == "yes, 13/13"
     assert by[LIST, LOADER].revalidation == "no (POST)"
+    assert by[LIST, PERSISTED].revalidation == "yes, 1/1"
     assert ratios(rows)["dashboard_bytes_graphql_over_rest"] <= 0.40
-    assert markdown_table(rows).count("\n") == 2 + 12
+    assert markdown_table(rows).count("\n") == 2 + 16
