@@ -14,6 +14,7 @@ from rest_vs_graphql.compare import (
     LOADER,
     NAIVE,
     ONE,
+    PERSISTED,
     REST,
     Row,
     rich_table,
@@ -32,7 +33,8 @@ WHAT_EACH_DOES = {
 
 
 def say(row: Row) -> None:
-    how = WHAT_EACH_DOES.get((row.screen, row.api), "one POST /graphql query")
+    default = "one GET /graphql/sha256:…" if row.api == PERSISTED else "one POST /graphql query"
+    how = WHAT_EACH_DOES.get((row.screen, row.api), default)
     print(
         f"  {row.api:<19} {row.screen}: {how}\n"
         f"  {'':<19} → {row.round_trips} round trip(s) in {row.waves} wave(s), "
@@ -60,7 +62,7 @@ def conclude(rows: list[Row]) -> None:
     )
     print(
         "  4. Caching: every REST read could be revalidated with a 304 and no body; "
-        "a POSTed GraphQL query cannot."
+        "a POSTed GraphQL query cannot, a persisted one sent by GET can."
     )
     list_ratio = by[LIST, LOADER].p50_ms / by[LIST, REST].p50_ms
     print(

@@ -1,9 +1,9 @@
 """Persisted documents: an allow-list of the first-party client's queries, run by GET without parsing.
 
-GraphQL over HTTP, Appendix A: the id is `sha256:` + the hex SHA-256 of the document's text, and each
-operation gets its own URL (`GET /graphql/sha256:…?variables={…}`), so an HTTP cache keys and revalidates
-it like a REST resource. Documents are parsed and validated — with the twin's depth, alias and token
-limits — once, when registered; a request only looks its document up and executes it.
+GraphQL over HTTP, proposed Appendix A (Persisted Documents): the id is `sha256:` + the hex SHA-256 of
+the document's text, and each operation gets its own URL (`GET /graphql/sha256:…?variables={…}`), so
+an HTTP cache keys and revalidates it like a REST resource. Documents are parsed and validated — with
+the twin's depth, alias and token limits — once, when registered; a request looks one up and runs it.
 """
 
 import hashlib
