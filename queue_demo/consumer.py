@@ -266,10 +266,19 @@ class Consumer:
             heartbeat.cancel()  # a no-op once it has returned; a hint if its call is stuck
 
     async def _move_to_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
-        await self.dead_letters.move(dead, stream=self.stream, group=self.group, consumer=self.name)
-        self.stats.dead_lettered += len(dead)
+        moved = set(
+            await self.dead_letters.move(
+                dead, stream=self.stream, group=self.group, consumer=self.name
+            )
+        )
+        self.stats.dead_lettered += len(moved)
         for letter in dead:
-            log.warning("dead-lettered", entry_id=letter.entry_id, reason=letter.reason)
+            if letter.entry_id in moved:
+                log.warning("dead-lettered", entry_id=letter.entry_id, reason=letter.reason)
+            else:
+                log.info(
+                    "claimed by another consumer; not dead-lettered here", entry_id=letter.entry_id
+                )
 
     async def _delivery_counts(self, ids: Sequence[str]) -> dict[str, int]:
         """How many times each entry has been delivered (XPENDING's counter), for the delivery limit."""
