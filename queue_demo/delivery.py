@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo import inbox
@@ -74,11 +75,34 @@ class DeliverMessages:
             *(self._deliver(event) for event in events if event.event_id not in seen)
         )
         delivered = [outcome for outcome in outcomes if isinstance(outcome, Delivered)]
-        if delivered:
-            await self._record(delivered)
-        return {
+        refused = await self._record_batch(delivered) if delivered else {}
+        failed = {
             outcome.entry_id: outcome.error for outcome in outcomes if isinstance(outcome, _Failed)
         }
+        return failed | refused
+
+    async def _record_batch(self, delivered: Sequence[Delivered]) -> dict[str, GaveUp]:
+        """Record the batch in one transaction; if the database refuses some event's data, record
+        them one by one instead and give up on those it refuses. Returns {entry_id: GaveUp}.
+
+        Without this, one bad event fails its batch-mates' commit every time they are read together,
+        until the delivery limit dead-letters them all. Other errors (the database is down) raise.
+        """
+        try:
+            await self._record(delivered)
+        except (DataError, IntegrityError):
+            return await self._record_one_by_one(delivered)
+        return {}
+
+    async def _record_one_by_one(self, delivered: Sequence[Delivered]) -> dict[str, GaveUp]:
+        refused = {}
+        for outcome in delivered:
+            try:
+                await self._record([outcome])
+            except (DataError, IntegrityError) as error:
+                reason = f"refused by the database: {str(error.orig).splitlines()[0]}"
+                refused[outcome.event.entry_id] = GaveUp([Attempt(1, reason, time.time())])
+        return refused
 
     async def _deliver(self, event: Event) -> Delivered | _Failed:
         with bound_to(event):

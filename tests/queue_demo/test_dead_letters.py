@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 
 import redis.asyncio
@@ -272,3 +273,37 @@ async def test_a_malformed_entry_is_dead_lettered_once_even_when_its_batch_outli
     assert [letter["reason"] for letter in letters] == [
         "malformed: missing field(s): type, payload"
     ]
+
+
+async def test_one_event_the_database_refuses_is_dead_lettered_alone_and_its_batch_mates_delivered(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: a batch whose transaction fails on one event's data is recorded one by one; only that
+    # event is dead-lettered (with the database's reason), each carrier call is made once.
+    good = [
+        Event(str(uuid.uuid4()), "message.queued", {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": f"hi {n}"})
+        for n in range(5)
+    ]  # fmt: skip
+    poison = Event(str(uuid.uuid4()), "message.queued", {"message_id": "not-a-uuid", "to": "+14155550100", "body": "hi"})  # fmt: skip
+    await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    for event in [*good[:3], poison, *good[3:]]:
+        await redis_client.xadd(settings.stream, event.to_fields())  # type: ignore[arg-type]
+    carrier = SimulatedCarrier()
+    consumer = consumer_for(sessions, redis_client, settings, carrier)
+
+    async def settled() -> bool:
+        pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1 and not pending)
+
+    await run_until([consumer.run], settled)
+
+    delivered = await scalar(
+        sessions, "SELECT array_agg(message_id ORDER BY message_id) FROM deliveries"
+    )
+    assert delivered == sorted(event.payload["message_id"] for event in good)
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert letter["event_id"] == poison.event_id
+    assert letter["reason"].startswith("gave up after 1 attempt(s): refused by the database:")
+    assert carrier.calls == 6
