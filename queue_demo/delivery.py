@@ -1,6 +1,7 @@
 """The effect: deliver each queued message through the carrier, then record it once in PostgreSQL.
 
-Carrier calls run concurrently with retries; the inbox, the delivery rows and the callback events commit together.
+Carrier calls run concurrently across recipients and one after another for each, with retries;
+the inbox, the delivery rows and the callback events commit together.
 """
 
 from __future__ import annotations
@@ -71,9 +72,12 @@ class DeliverMessages:
             seen = await inbox.already_processed(
                 session, self.inbox_name, [event.event_id for event in events]
             )
-        outcomes = await asyncio.gather(
-            *(self._deliver(event) for event in events if event.event_id not in seen)
-        )
+        by_recipient: dict[str, list[Event]] = {}
+        for event in events:
+            if event.event_id not in seen:
+                by_recipient.setdefault(str(event.payload.get("to")), []).append(event)
+        per_recipient = await asyncio.gather(*map(self._deliver_in_order, by_recipient.values()))
+        outcomes = [outcome for outcomes in per_recipient for outcome in outcomes]
         delivered = [outcome for outcome in outcomes if isinstance(outcome, Delivered)]
         refused = await self._record_batch(delivered) if delivered else {}
         failed = {
@@ -103,6 +107,11 @@ class DeliverMessages:
                 reason = f"refused by the database: {str(error.orig).splitlines()[0]}"
                 refused[outcome.event.entry_id] = GaveUp([Attempt(1, reason, time.time())])
         return refused
+
+    async def _deliver_in_order(self, events: Sequence[Event]) -> list[Delivered | _Failed]:
+        """One recipient's messages one after another, in stream order: a retry holds back the
+        later ones instead of letting them overtake it. Different recipients run concurrently."""
+        return [await self._deliver(event) for event in events]
 
     async def _deliver(self, event: Event) -> Delivered | _Failed:
         with bound_to(event):

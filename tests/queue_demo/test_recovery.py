@@ -25,7 +25,9 @@ from tests.queue_demo.conftest import run_until, scalar
 async def publish(redis_client: redis.asyncio.Redis, settings: QueueSettings, count: int) -> None:
     await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
     for n in range(count):
-        payload = {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": f"hi {n}"}
+        # One number each: a number's messages are sent one after another, these race in parallel.
+        to = f"+1415555{n:04d}"
+        payload = {"message_id": str(uuid.uuid4()), "to": to, "body": f"hi {n}"}
         event = Event(str(uuid.uuid4()), "message.queued", payload)
         await redis_client.xadd(settings.stream, event.to_fields())  # type: ignore[arg-type]
 
