@@ -27,6 +27,7 @@ MESSAGES = 150
 POISON = 3
 RANDOM_KILLS = 4
 POISON_NUMBER = "+15005550001"
+HANG_GUARD_S = 300
 
 
 @pytest.fixture
@@ -90,9 +91,12 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
         )
         return bool(delivered == len(ids) and dead == POISON and pending == 0 and unpublished == 0)
 
-    deadline = time.monotonic() + 60
+    # A guard against a hang, not a speed claim: on a loaded machine each restart costs seconds.
+    deadline = time.monotonic() + HANG_GUARD_S
     while kills < RANDOM_KILLS or not await done():
-        assert time.monotonic() < deadline, f"the fleet did not finish within 60 s ({kills} kills)"
+        assert time.monotonic() < deadline, (
+            f"no progress to the end in {HANG_GUARD_S} s ({kills} kills)"
+        )
         if kills < RANDOM_KILLS and await delivered_so_far() >= kill_at[kills]:
             victim = rng.choice([relay, *workers.values()])
             if victim.poll() is None:  # one that died at its crash point is replaced first
