@@ -105,7 +105,7 @@ def create_app(
             send_dependencies=[
                 Depends(rate_limit(send_bucket, identity=sending_account, on_redis_error="closed"))
             ],
-            route_class=idempotent_route(IdempotencyStore(shared_redis)),
+            route_class=idempotent_route(IdempotencyStore(shared_redis), owner=sending_account),
         )
     )
     app.include_router(
