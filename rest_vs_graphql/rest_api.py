@@ -6,10 +6,11 @@ Each route parses the request, calls the service layer, and shapes the JSON; not
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, params
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, params
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from error_handling.plain_text import MultilineText, PlainText
 from error_handling.problems import DomainError
 from rest_vs_graphql import service
 from rest_vs_graphql.conditional_get import json_with_etag
@@ -18,6 +19,10 @@ from rest_vs_graphql.settings import TwinSettings, get_twin_settings
 
 API = "/2010-04-01"
 FORM_ONLY = "Send the message as application/x-www-form-urlencoded (To, From, Body), as Twilio's API takes it."
+
+
+# Every id in a URL: a SID is plain text, so a NUL in it is a 422, not a database error.
+Sid = Annotated[PlainText, Path()]
 
 
 class UnsupportedMediaType(DomainError):
@@ -61,21 +66,21 @@ def create_rest_router(
     Session = Annotated[AsyncSession, Depends(open_session)]
     Caller = Annotated[str | None, Depends(caller)]
     PageSize = Annotated[int, Query(alias="PageSize")]
-    PageToken = Annotated[str | None, Query(alias="PageToken")]
+    PageToken = Annotated[PlainText | None, Query(alias="PageToken")]
 
     def read(request: Request, payload: Any) -> Response:
         return json_with_etag(request, payload, settings.cache_control)
 
     @router.get(".json")
     async def fetch_account(
-        request: Request, AccountSid: str, session: Session, who: Caller
+        request: Request, AccountSid: Sid, session: Session, who: Caller
     ) -> Response:
         return read(request, account_json(await service.get_account(session, who, AccountSid)))
 
     @router.get("/Messages.json")
     async def list_messages(
         request: Request,
-        AccountSid: str,
+        AccountSid: Sid,
         session: Session,
         who: Caller,
         page_size: PageSize = settings.default_page_size,
@@ -99,7 +104,7 @@ def create_rest_router(
 
     @router.get("/Messages/{MessageSid}.json")
     async def fetch_message(
-        request: Request, AccountSid: str, MessageSid: str, session: Session, who: Caller
+        request: Request, AccountSid: Sid, MessageSid: Sid, session: Session, who: Caller
     ) -> Response:
         message = await service.get_message(session, who, AccountSid, MessageSid)
         return read(request, message_json(message))
@@ -110,13 +115,13 @@ def create_rest_router(
         dependencies=[*send_dependencies, Depends(require_form)],
     )
     async def create_message(
-        AccountSid: str,
+        AccountSid: Sid,
         session: Session,
         who: Caller,
-        to: Annotated[str, Form(alias="To")],
-        from_: Annotated[str, Form(alias="From")],
-        body: Annotated[str, Form(alias="Body")],
-        status_callback: Annotated[str | None, Form(alias="StatusCallback")] = None,
+        to: Annotated[PlainText, Form(alias="To")],
+        from_: Annotated[PlainText, Form(alias="From")],
+        body: Annotated[MultilineText, Form(alias="Body")],
+        status_callback: Annotated[PlainText | None, Form(alias="StatusCallback")] = None,
     ) -> dict[str, Any]:
         new = service.NewMessage(
             from_number=from_, to_number=to, body=body, status_callback=status_callback
@@ -126,7 +131,7 @@ def create_rest_router(
 
     @router.get("/IncomingPhoneNumbers/{PhoneNumberSid}.json")
     async def fetch_phone_number(
-        request: Request, AccountSid: str, PhoneNumberSid: str, session: Session, who: Caller
+        request: Request, AccountSid: Sid, PhoneNumberSid: Sid, session: Session, who: Caller
     ) -> Response:
         number = await service.get_phone_number(session, who, AccountSid, PhoneNumberSid)
         return read(request, phone_number_json(number))
@@ -134,7 +139,7 @@ def create_rest_router(
     @router.get("/Conversations.json")
     async def list_conversations(
         request: Request,
-        AccountSid: str,
+        AccountSid: Sid,
         session: Session,
         who: Caller,
         page_size: PageSize = settings.default_page_size,
@@ -154,7 +159,7 @@ def create_rest_router(
 
     @router.get("/Conversations/{ConversationSid}/Participants.json")
     async def list_participants(
-        request: Request, AccountSid: str, ConversationSid: str, session: Session, who: Caller
+        request: Request, AccountSid: Sid, ConversationSid: Sid, session: Session, who: Caller
     ) -> Response:
         participants = await service.participants_of(session, who, AccountSid, ConversationSid)
         uri = f"{API}/Accounts/{AccountSid}/Conversations/{ConversationSid}/Participants.json"

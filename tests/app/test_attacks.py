@@ -5,10 +5,14 @@ Two tenants, Alice and Bob, each with a token and an account, talk to the app ov
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
@@ -135,3 +139,196 @@ def test_the_owner_still_gets_the_replay_of_their_own_send(
     assert again.json() == sent.json()
     assert again.headers["idempotent-replayed"] == "true"
     assert message_count(client, alice) == 1
+
+
+# --- control characters (PostgreSQL refuses NUL in text; OWASP Input Validation Cheat Sheet) ---
+
+CONTROL_CHARACTERS = ["\x00", "\x1b", "\x7f", "\x85"]
+SM = "SM" + "0" * 32
+
+
+# (what, method, path template, request kwargs with {nul} where the attack goes, error location)
+NUL_CASES: list[tuple[str, str, str, dict[str, Any], list[str]]] = [
+    (
+        "login username",
+        "POST",
+        "/auth/token",
+        {"data": {"grant_type": "password", "username": "a{nul}", "password": PASSWORD}},
+        ["body", "username"],
+    ),
+    (
+        "message id",
+        "GET",
+        "/2010-04-01/Accounts/{account}/Messages/SM{nul}.json",
+        {},
+        ["path", "MessageSid"],
+    ),
+    (
+        "phone number id",
+        "GET",
+        "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/PN{nul}.json",
+        {},
+        ["path", "PhoneNumberSid"],
+    ),
+    (
+        "conversation id",
+        "GET",
+        "/2010-04-01/Accounts/{account}/Conversations/CV{nul}/Participants.json",
+        {},
+        ["path", "ConversationSid"],
+    ),
+    (
+        "message body",
+        "POST",
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        {"data": {"To": TO, "From": "{sender}", "Body": "hi{nul}"}},
+        ["body", "Body"],
+    ),
+    (
+        "status callback",
+        "POST",
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        {
+            "data": {
+                "To": TO,
+                "From": "{sender}",
+                "Body": "hi",
+                "StatusCallback": "https://a{nul}.example/",
+            }
+        },
+        ["body", "StatusCallback"],
+    ),
+    (
+        "friendly name",
+        "POST",
+        "/2010-04-01/Accounts.json",
+        {"data": {"FriendlyName": "a{nul}"}},
+        ["body", "FriendlyName"],
+    ),
+    (
+        "display name",
+        "PATCH",
+        "/auth/me",
+        {"json": {"display_name": "a{nul}"}},
+        ["body", "display_name"],
+    ),
+]
+
+
+def _fill(value: Any, fill: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, fill) for k, v in value.items()}
+    return value.replace("{nul}", fill["nul"]).format_map(fill) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS[:2], ids=repr)
+@pytest.mark.parametrize(
+    ("what", "method", "path", "kwargs", "location"), NUL_CASES, ids=[c[0] for c in NUL_CASES]
+)
+def test_a_control_character_in_any_text_input_is_a_422_naming_the_field(
+    client: TestClient,
+    alice: Tenant,
+    control: str,
+    what: str,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+    location: list[str],
+) -> None:
+    """Input validation: NUL and other control characters are refused where text comes in."""
+    fill = {"nul": control, "account": alice.account, "sender": alice.sender}
+    url = path.replace("{nul}", quote(control)).format_map(fill)
+
+    response = client.request(method, url, headers=alice.auth, **_fill(kwargs, fill))
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    [error] = [e for e in response.json()["errors"] if e["location"] == location]
+    assert "control characters" in error["message"]
+
+
+def test_a_message_body_may_still_hold_line_breaks_and_tabs(
+    client: TestClient, alice: Tenant
+) -> None:
+    """Input validation: an SMS body is free text; refusing controls must not refuse a new line."""
+    sent = client.post(
+        alice.messages(), data=alice.send("line one\r\nline two\tend"), headers=alice.auth
+    )
+
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["body"] == "line one\r\nline two\tend"
+
+
+def _url_with(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda match: quote(values.get(match[1], "x")), path)
+
+
+def _inputs(app: FastAPI) -> Iterator[tuple[str, str, str, str]]:
+    """Every (method, path, where, name) of a text input the OpenAPI document declares."""
+    document = app.openapi()
+    schemas = document.get("components", {}).get("schemas", {})
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if (
+                    parameter["schema"].get("type", "string") == "string"
+                    or "anyOf" in parameter["schema"]
+                ):
+                    yield method.upper(), path, parameter["in"], parameter["name"]
+            for media, body in operation.get("requestBody", {}).get("content", {}).items():
+                schema = body["schema"]
+                schema = schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+                for name in schema.get("properties", {}):
+                    yield method.upper(), path, media, name
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS, ids=repr)
+def test_no_route_answers_a_control_character_with_a_5xx(
+    client: TestClient, alice: Tenant, control: str
+) -> None:
+    """Input validation sweep: every text input of every route, one at a time, holds a control character."""
+    assert isinstance(client.app, FastAPI)
+    fill = {"AccountSid": alice.account, "MessageSid": SM, "PhoneNumberSid": "PN" + SM[2:]}
+    bad = f"x{control}y"
+    swept = 0
+    for method, path, where, name in _inputs(client.app):
+        url = _url_with(path, {**fill, **({name: bad} if where == "path" else {})})
+        query = {name: bad} if where == "query" else {}
+        form = {name: bad} if where == "application/x-www-form-urlencoded" else None
+        body = {name: bad} if where == "application/json" else None
+        response = client.request(
+            method, url, params=query, data=form, json=body, headers=alice.auth
+        )
+        assert response.status_code < 500, (method, path, name, response.text)
+        swept += 1
+    assert swept >= 20, "the sweep found too few inputs: has the OpenAPI document changed?"
+
+
+GRAPHQL_NUL_CASES = [
+    ("message id", 'query($a: String!) { message(accountSid: $a, sid: "SM\\u0000") { sid } }'),
+    (
+        "message body",
+        "mutation($a: String!, $f: String!) { createMessage(input: "
+        '{accountSid: $a, from: $f, to: "+15558675310", body: "hi\\u0000"}) { sid } }',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "document"), GRAPHQL_NUL_CASES, ids=[c[0] for c in GRAPHQL_NUL_CASES]
+)
+def test_a_nul_in_a_graphql_argument_is_a_validation_error_not_a_5xx(
+    client: TestClient, alice: Tenant, what: str, document: str
+) -> None:
+    """Input validation: GraphQL arguments get the same plain-text rule as REST fields."""
+    variables = {"a": alice.account, "f": alice.sender}
+
+    response = client.post(
+        "/graphql", json={"query": document, "variables": variables}, headers=alice.auth
+    )
+
+    assert response.status_code < 500, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "validation-failed"
+    assert "control characters" in error["message"]
+    assert message_count(client, alice) == 0
