@@ -70,9 +70,12 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.post("/auth/users", status_code=status.HTTP_201_CREATED)
-async def register(body: Registration, auth: AuthDep) -> UserOut:
+async def register(request: Request, body: Registration, auth: AuthDep) -> UserOut:
+    """Sign up. A taken name is a 409 on purpose: see the README's "Does sign-up enumerate users?"."""
     # The role is the server's decision; self-registration always makes a plain "user".
-    return _user_out(await auth.register(body.username, body.password, role="user"))
+    client_ip = request.client.host if request.client else "unknown"
+    user = await auth.register(body.username, body.password, role="user", client_ip=client_ip)
+    return _user_out(user)
 
 
 @router.post("/auth/token")

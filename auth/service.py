@@ -75,6 +75,10 @@ class AuthService:
                 settings.login_per_username_refill_per_s,
             ),
             per_ip=(settings.login_per_ip_capacity, settings.login_per_ip_refill_per_s),
+            sign_ups_per_ip=(
+                settings.register_per_ip_capacity,
+                settings.register_per_ip_refill_per_s,
+            ),
         )
         self.denylist = Denylist(redis, settings.redis_prefix)
         self._ring: KeyRing | None = None
@@ -108,7 +112,18 @@ class AuthService:
         self._ring_loaded_at = self.clock()
         return self._ring
 
-    async def register(self, username: str, password: str, role: str = "user") -> User:
+    async def register(
+        self, username: str, password: str, role: str = "user", *, client_ip: str | None = None
+    ) -> User:
+        """Create a user; a client's sign-up (`client_ip` given) is throttled first.
+
+        A taken name is refused before Argon2 runs: the 409 says so anyway, so checking first leaks
+        nothing, and a probe costs the server a query, not a hash. The constraint still decides races.
+        """
+        if client_ip is not None:
+            await self.throttle.check_sign_up(client_ip)
+        if await users.user_by_username(self.sessions, username) is not None:
+            raise users.username_taken(username)
         return await users.create_user(
             self.sessions, username, await self.passwords.hash(password), role
         )

@@ -36,6 +36,10 @@ class AuthSettings(BaseSettings):
     login_per_username_refill_per_s: float = 1 / 60
     login_per_ip_capacity: int = 20
     login_per_ip_refill_per_s: float = 1 / 6
+    # Sign-up throttling, per client IP: every attempt counts, free name or taken, so probing
+    # which usernames exist costs an attacker as much as creating accounts does.
+    register_per_ip_capacity: int = 5
+    register_per_ip_refill_per_s: float = 1 / 60
     redis_prefix: str = "auth"
     # How often an instance re-reads the key ring, to pick up a rotation made by another instance.
     key_reload_s: int = 60

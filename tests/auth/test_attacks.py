@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth import access_tokens as at
 from auth import refresh_tokens as rt
-from auth.app import build_auth_service, create_tables
+from auth.app import build_auth_service, create_auth_app, create_tables
 from auth.errors import InvalidGrant
 from auth.keys import Key, new_key
 from auth.login_throttle import TOO_MANY_ATTEMPTS
+from auth.passwords import Passwords
 from auth.service import AuthService
 from auth.settings import AuthSettings
 from error_handling.problems import RateLimited
@@ -519,3 +520,60 @@ async def test_an_oversized_password_is_refused_before_hashing(
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["body", "password"]
     assert response.json()["errors"][0]["type"] == "string_too_long"
+
+
+# --- registration (OWASP Authentication Cheat Sheet: account creation; API2:2023, API4:2023) ----
+
+
+class CountingPasswords(Passwords):
+    """The real Argon2id hasher, counting its hashes: how much CPU did a request spend?"""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        super().__init__(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        )
+        self.hashes = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashes += 1
+        return await super().hash(password)
+
+
+async def test_registration_from_one_client_is_throttled_and_probing_taken_names_spends_the_budget(
+    auth_settings: AuthSettings, redis_client: redis.asyncio.Redis, engine: AsyncEngine
+) -> None:
+    """OWASP API4:2023 + enumeration: sign-ups per client are metered; each probe, free or taken, costs one."""
+    settings = auth_settings.model_copy(update={"register_per_ip_capacity": 3})
+    await create_tables(engine)
+    service = await build_auth_service(settings, redis_client, engine)
+    transport = httpx.ASGITransport(app=create_auth_app(service), client=("203.0.113.9", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        statuses = [
+            (
+                await http.post("/auth/users", json={"username": name, "password": PASSWORD})
+            ).status_code
+            for name in ("carol", "carol", "carol", "dave")
+        ]
+        blocked = await http.post("/auth/users", json={"username": "erin", "password": PASSWORD})
+    other_client = await service.register("erin", PASSWORD, client_ip="198.51.100.7")
+
+    assert statuses == [201, 409, 409, 429]
+    assert blocked.status_code == 429
+    assert blocked.json()["detail"].startswith("Too many sign-ups from this client; try again in ")
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert other_client.username == "erin"  # another client is not punished for this one
+
+
+async def test_a_taken_username_is_refused_before_any_password_is_hashed(
+    client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn
+) -> None:
+    """Resource consumption (OWASP API4:2023): probing a taken name costs the server no Argon2 run."""
+    counting = CountingPasswords(auth_service.settings)
+    auth_service.passwords = counting
+
+    taken = await client.post("/auth/users", json={"username": "alice", "password": PASSWORD})
+
+    assert taken.status_code == 409
+    assert counting.hashes == 0
