@@ -75,7 +75,14 @@ def create_app(
         await limiter_client.aclose()
         await engine.dispose()
 
-    app = FastAPI(title="mini Twilio", lifespan=lifespan, docs_url=None, redoc_url=None)
+    docs = app_settings.docs_enabled(settings.environment)
+    app = FastAPI(
+        title="mini Twilio",
+        lifespan=lifespan,
+        docs_url=None,  # offline docs install their own /docs below
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
