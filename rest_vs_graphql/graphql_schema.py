@@ -242,7 +242,10 @@ class CreateMessageInput:
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def create_message(self, info: TwinInfo, input: CreateMessageInput) -> Message:
+    async def create_message(self, info: TwinInfo, input: CreateMessageInput) -> Message | None:
+        """Nullable on purpose: a refused send (429, 422) nulls only its own field, so in a document
+        of aliased sends each one reports its own result or error, and the ones that committed show.
+        """
         plain_arguments(input=input)
         context = info.context
         new = service.NewMessage(

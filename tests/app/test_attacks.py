@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.settings import AppSettings
 from app.walkthrough import PASSWORD
 from backing_services import Settings
 from error_handling.problems import PROBLEM_JSON
@@ -332,3 +333,37 @@ def test_a_nul_in_a_graphql_argument_is_a_validation_error_not_a_5xx(
     assert error["extensions"]["code"] == "validation-failed"
     assert "control characters" in error["message"]
     assert message_count(client, alice) == 0
+
+
+# --- GraphQL batching (OWASP API4:2023): aliased mutations each get their own outcome ----------
+
+SEND = (
+    '{alias}: createMessage(input: {{accountSid: $a, from: $f, to: "+15558675310", body: "hi"}})'
+    " {{ sid }}"
+)
+
+
+def test_aliased_sends_past_the_limit_each_report_their_own_outcome(
+    redis_url: str, migrated_database_url: str
+) -> None:
+    """Per-mutation outcome: sends that committed keep their result; the refused one is null + error."""
+    settings = Settings(redis_url=redis_url, database_url=migrated_database_url)
+    app = create_app(settings, AppSettings(send_burst=2))
+    with TestClient(app, base_url="http://localhost") as client:
+        alice = sign_up(client, "alice")
+        sends = " ".join(SEND.format(alias=alias) for alias in ("first", "second", "third"))
+        document = f"mutation($a: String!, $f: String!) {{ {sends} }}"
+
+        response = client.post(
+            "/graphql",
+            json={"query": document, "variables": {"a": alice.account, "f": alice.sender}},
+            headers=alice.auth,
+        )
+        stored = message_count(client, alice)
+
+    data, [error] = response.json()["data"], response.json()["errors"]
+    assert data["first"]["sid"].startswith("SM") and data["second"]["sid"].startswith("SM")
+    assert data["third"] is None
+    assert error["path"] == ["third"]
+    assert error["extensions"]["code"] == "rate-limited"
+    assert stored == 2  # exactly the sends the response reports, no more, no fewer
