@@ -178,7 +178,7 @@ async def narrate(http: httpx.AsyncClient, service: AuthService) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m auth", description=__doc__)
     parser.add_argument(
-        "--algorithm", choices=["EdDSA", "ES256"], default="EdDSA", help="signing algorithm"
+        "--algorithm", choices=["Ed25519", "ES256"], default="Ed25519", help="signing algorithm"
     )
     arguments = parser.parse_args()
     with services_for_demo() as services:

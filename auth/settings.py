@@ -20,7 +20,8 @@ class AuthSettings(BaseSettings):
 
     issuer: str = "https://auth.mini-twilio.local"
     audience: str = "https://api.mini-twilio.local"
-    signing_algorithm: Literal["EdDSA", "ES256"] = "EdDSA"
+    # `Ed25519` is RFC 9864's name for what RFC 8037 called `EdDSA` on that curve.
+    signing_algorithm: Literal["Ed25519", "ES256"] = "Ed25519"
     access_token_ttl_s: int = 300
     refresh_token_ttl_s: int = 14 * 24 * 3600
     # Clock skew tolerated between the issuer and the API; RFC 8725 asks for "small".

@@ -20,7 +20,7 @@ from auth import access_tokens as at
 from auth import refresh_tokens as rt
 from auth.app import build_auth_service, create_auth_app, create_tables
 from auth.errors import InvalidGrant
-from auth.keys import Key, new_key
+from auth.keys import Key, KeyRing, new_key
 from auth.login_throttle import TOO_MANY_ATTEMPTS
 from auth.passwords import Passwords
 from auth.service import AuthService
@@ -91,7 +91,7 @@ async def test_hs256_signed_with_our_public_jwk_is_refused(
     await assert_refused(client, token, at.WRONG_ALGORITHM)
 
 
-@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "HS512", "EdDSA "])
+@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "HS512", "EdDSA", "Ed25519 "])
 async def test_an_algorithm_other_than_the_keys_own_is_refused(
     client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn, algorithm: str
 ) -> None:
@@ -120,10 +120,46 @@ async def test_a_token_signed_by_another_key_under_our_kid_is_refused(
 ) -> None:
     """RFC 8725 §3.10: a `kid` only names which of our keys to use; the attacker's key never verifies."""
     ours = await our_key(auth_service)
-    attacker = Key(ours.kid, "EdDSA", ed25519.Ed25519PrivateKey.generate(), created_at=0)
+    attacker = Key(ours.kid, "Ed25519", ed25519.Ed25519PrivateKey.generate(), created_at=0)
     token = forge.signed_with(attacker, forge.claims(auth_service.settings, alice.user_id))
 
     await assert_refused(client, token, at.BAD_SIGNATURE)
+
+
+async def test_tokens_are_issued_under_the_fully_specified_ed25519_name(
+    client: httpx.AsyncClient, alice: LoggedIn
+) -> None:
+    """RFC 9864 §2.2: `EdDSA` is deprecated for JOSE; new tokens and the JWKS say `Ed25519`."""
+    header = forge.header_of(alice.access_token)
+    (jwk,) = (await client.get("/.well-known/jwks.json")).json()["keys"]
+
+    assert header["alg"] == "Ed25519"
+    assert (jwk["alg"], jwk["crv"]) == ("Ed25519", "Ed25519")
+
+
+def test_a_key_pinned_to_eddsa_before_the_rename_verifies_only_its_own_name() -> None:
+    """RFC 9864 + RFC 8725 §3.1: a key made before the rename still verifies `EdDSA`, never `Ed25519`."""
+    now = int(time.time())
+    legacy = KeyRing((new_key("EdDSA", now),))
+    claims = {"issuer": "i", "audience": "a", "leeway_s": 0, "now": now}
+    token = at.issue_access_token(
+        legacy,
+        issuer="i",
+        audience="a",
+        subject="s",
+        scope="x",
+        session_id="sid",
+        now=now,
+        ttl_s=60,
+    )
+    renamed = forge.signed_with(legacy.keys[0], forge.header_and_payload(token)[1], alg="Ed25519")
+
+    assert forge.header_of(token)["alg"] == "EdDSA"
+    assert at.verify_access_token(token, legacy, **claims).subject == "s"
+    with pytest.raises(
+        at.InvalidAccessToken, match="algorithm is not the one its key is pinned to"
+    ):
+        at.verify_access_token(renamed, legacy, **claims)
 
 
 # --- time claims (RFC 7519 §4.1.4–4.1.6, RFC 8725 §3.10) ----------------------------------------
@@ -270,7 +306,7 @@ async def test_a_token_signed_by_a_key_outside_our_ring_is_refused(
     client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn
 ) -> None:
     """RFC 8725 §3.10: a key not in our current ring (never ours, or retired) verifies nothing."""
-    stranger = new_key("EdDSA", time.time())
+    stranger = new_key("Ed25519", time.time())
     token = forge.signed_with(stranger, forge.claims(auth_service.settings, alice.user_id))
 
     await assert_refused(client, token, at.UNKNOWN_KID)
