@@ -25,10 +25,12 @@ from auth.passwords import Passwords
 from auth.policy import ROLE_SCOPES, format_scope, grant_scopes
 from auth.revocation import Denylist
 from auth.settings import AuthSettings
+from error_handling.problems import UpstreamUnavailable
 
 BAD_CREDENTIALS = "The username or password is incorrect."
 REVOKED = "The access token has been revoked."
 USER_GONE = "The refresh token's user no longer exists."
+REVOCATION_UNCHECKED = "Token revocation cannot be checked right now; retry shortly."
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,12 @@ class AuthService:
             )
         except InvalidAccessToken as error:
             raise invalid_token(str(error)) from None
-        if await self.denylist.is_revoked(claims.token_id, claims.session_id):
+        try:
+            revoked = await self.denylist.is_revoked(claims.token_id, claims.session_id)
+        except (redis.RedisError, OSError) as error:
+            # Fail closed: accepting unchecked tokens would let a logged-out token through.
+            raise UpstreamUnavailable(REVOCATION_UNCHECKED, headers={"Retry-After": "1"}) from error
+        if revoked:
             raise invalid_token(REVOKED)
         try:
             user_id = uuid.UUID(claims.subject)

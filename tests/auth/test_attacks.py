@@ -14,6 +14,8 @@ import pytest
 import redis.asyncio
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth import access_tokens as at
@@ -23,8 +25,9 @@ from auth.errors import InvalidGrant
 from auth.keys import Key, KeyRing, new_key
 from auth.login_throttle import TOO_MANY_ATTEMPTS
 from auth.passwords import Passwords
-from auth.service import AuthService
+from auth.service import REVOCATION_UNCHECKED, AuthService
 from auth.settings import AuthSettings
+from backing_services.local_processes import free_port
 from error_handling.problems import RateLimited
 from tests.auth import forge
 from tests.auth.conftest import PASSWORD, LoggedIn, log_in, refresh, register
@@ -613,3 +616,24 @@ async def test_a_taken_username_is_refused_before_any_password_is_hashed(
 
     assert taken.status_code == 409
     assert counting.hashes == 0
+
+
+# --- the denylist store is down (fail closed: a revoked token must never pass) ----------------
+
+
+async def test_when_the_denylist_store_is_down_tokens_are_refused_with_a_503_not_accepted(
+    auth_settings: AuthSettings, auth_service: AuthService, engine: AsyncEngine, alice: LoggedIn
+) -> None:
+    """Fail closed: if revocation cannot be checked, a logged-out token could pass; refuse, retryably."""
+    # No client-side retries: the point is what one request sees while Redis does not answer.
+    down = redis.asyncio.Redis(port=free_port(), decode_responses=True, retry=Retry(NoBackoff(), 0))
+    blind = await build_auth_service(auth_settings, down, engine)
+    transport = httpx.ASGITransport(app=create_auth_app(blind))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/auth/me", headers=alice.headers)
+    await down.aclose()
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == REVOCATION_UNCHECKED
+    assert response.headers["retry-after"] == "1"
