@@ -186,16 +186,19 @@ def walk_local() -> None:
     with services_for_demo() as services:
         database_url = recreate_schema(services.database_url, SCHEMA)
         log_dir = Path("out/mini_twilio")
+        # Each walk's logs are its own: replace the last walk's files rather than append to them.
+        for old_log in log_dir.glob("*.log"):
+            old_log.unlink()
         try:
             print("Starting api, relay, worker and webhook receiver on free loopback ports...")
             with local_stack(services.redis_url, database_url, log_dir) as stack:
                 walked = asyncio.run(walk(stack.api_url, stack.receiver_url, stack.callback_url))
-                for name in ("api", "relay", "worker", "receiver"):
+                for step, name in enumerate(("api", "relay", "worker", "receiver"), start=7):
                     lines = [
                         line for line in stack.log(name).splitlines() if walked.request_id in line
                     ]
                     print(
-                        f"7. {name}: {len(lines)} log lines carry request id {walked.request_id} ({log_dir}/{name}.log)"
+                        f"{step}. {name}: {len(lines)} log lines carry request id {walked.request_id} ({log_dir}/{name}.log)"
                     )
         finally:
             drop_schema(services.database_url, SCHEMA)
