@@ -74,11 +74,13 @@ async def inbox_tail(database_url: str, account: str, runs: int) -> dict[str, An
                     started = time.perf_counter()
                     await screens.inbox_by_graphql(client, "/graphql", account, 50)
                     timings.append((time.perf_counter() - started) * 1000)
-            p50, p95 = percentile(timings, 50), percentile(timings, 95)
+            p50, p95, p99 = (percentile(timings, p) for p in (50, 95, 99))
             figures[heap] = {
                 "p50_ms": round(p50, 2),
                 "p95_ms": round(p95, 2),
+                "p99_ms": round(p99, 2),
                 "p95_over_p50": round(p95 / p50, 2),
+                "p99_over_p50": round(p99 / p50, 2),
                 "full_collections": len(pauses),
                 "longest_full_collection_ms": round(max(pauses, default=0.0), 2),
                 "objects_tracked_by_gc": len(gc.get_objects()),
