@@ -147,11 +147,12 @@ async def rotate(variants: dict[str, Variant], runs: int) -> dict[str, float]:
 
 def where_time_goes(profile: cProfile.Profile) -> dict[str, float]:
     """Share of own (tottime) CPU time by the library the function lives in."""
+    # Libraries by their site-packages path, so a checkout under a folder named `graphql` is not one.
     buckets = {
-        "graphql-core execution": "/graphql/",
-        "strawberry": "/strawberry/",
-        "sqlalchemy": "/sqlalchemy/",
-        "psycopg + socket": "/psycopg/",
+        "graphql-core execution": "site-packages/graphql/",
+        "strawberry": "site-packages/strawberry/",
+        "sqlalchemy": "site-packages/sqlalchemy/",
+        "psycopg + socket": "site-packages/psycopg/",
         "asyncio event loop": "/asyncio/",
         "this package": "/rest_vs_graphql/",
     }
