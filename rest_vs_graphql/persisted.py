@@ -88,25 +88,25 @@ def create_persisted_router(
     settings: TwinSettings,
     coded_error: Callable[[GraphQLError], GraphQLError],
 ) -> APIRouter:
-    """`GET /{document_id}` under the GraphQL router's prefix, with the same per-request context."""
+    """`GET /sha256:…` under the GraphQL router's prefix, with the same per-request context."""
     router = APIRouter()
 
     # No `from __future__ import annotations` here: FastAPI must see this closure's `context`.
-    @router.get("/{document_id}", include_in_schema=False)
+    @router.get("/{persisted_id}", include_in_schema=False)
     async def run_persisted(
-        request: Request, document_id: str, twin: Annotated[TwinContext, Depends(context)]
+        request: Request, persisted_id: str, twin: Annotated[TwinContext, Depends(context)]
     ) -> Response:
-        if not DOCUMENT_ID.fullmatch(document_id):
-            detail = f"'{document_id}' is not a document id: expected sha256: and 64 lowercase hex digits"
+        if not DOCUMENT_ID.fullmatch(persisted_id):
+            detail = f"'{persisted_id}' is not a document id: expected sha256: and 64 lowercase hex digits"
             return problem_response(400, detail, slug="bad-document-id")
         variables = _variables(request.query_params.get("variables"))
         if not isinstance(variables, dict):
             detail = 'variables must be a JSON object, e.g. variables={"account":"AC…"}'
             return problem_response(400, detail, slug="bad-graphql-request")
-        document = documents.get(document_id)
+        document = documents.get(persisted_id)
         if document is None:
-            error = GraphQLError(f"No persisted document has the id {document_id}.")
-            return _graphql_response(404, {"errors": [error.formatted]}, {})
+            error = GraphQLError(f"No persisted document has the id {persisted_id}.")
+            return _graphql_response(404, {"errors": [error.formatted]})
         result = execute(
             documents.graphql_schema,
             document,
@@ -142,8 +142,9 @@ def _respond(
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [coded_error(error).formatted for error in result.errors]
-    if result.data is None and result.errors:  # variables that do not fit: execution never began
-        return _graphql_response(400, {"errors": payload["errors"]}, {})
+    if result.errors and all(error.path is None for error in result.errors):
+        # Variables that do not fit: execution never began, so no `data` (as a POST would answer).
+        return _graphql_response(400, {"errors": payload["errors"]})
     body = json.dumps(payload, separators=(",", ":")).encode()
     headers = {"ETag": entity_tag(body), "Cache-Control": settings.cache_control}
     if matches(request.headers.get("if-none-match"), headers["ETag"]):
@@ -151,6 +152,6 @@ def _respond(
     return Response(body, media_type=GRAPHQL_RESPONSE, headers=headers)
 
 
-def _graphql_response(status: int, payload: dict[str, Any], headers: dict[str, str]) -> Response:
+def _graphql_response(status: int, payload: dict[str, Any]) -> Response:
     body = json.dumps(payload, separators=(",", ":")).encode()
-    return Response(body, status_code=status, media_type=GRAPHQL_RESPONSE, headers=headers)
+    return Response(body, status_code=status, media_type=GRAPHQL_RESPONSE)
