@@ -26,6 +26,13 @@ def freeze_startup_heap() -> int:
 
 @asynccontextmanager
 async def freeze_heap_on_startup(app: FastAPI) -> AsyncIterator[None]:
-    """The app's lifespan: by the time a server sends startup, the app and its schema are built."""
+    """The app's lifespan: by the time a server sends startup, the app and its schema are built.
+
+    Shutdown unfreezes, so an app started inside a longer-lived process (a test run, a benchmark)
+    leaves the collector as it found it.
+    """
     freeze_startup_heap()
-    yield
+    try:
+        yield
+    finally:
+        gc.unfreeze()
