@@ -75,7 +75,14 @@ def create_app(
         await limiter_client.aclose()
         await engine.dispose()
 
-    app = FastAPI(title="mini Twilio", lifespan=lifespan, docs_url=None, redoc_url=None)
+    docs = app_settings.docs_enabled(settings.environment)
+    app = FastAPI(
+        title="mini Twilio",
+        lifespan=lifespan,
+        docs_url=None,  # offline docs install their own /docs below
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -105,7 +112,7 @@ def create_app(
             send_dependencies=[
                 Depends(rate_limit(send_bucket, identity=sending_account, on_redis_error="closed"))
             ],
-            route_class=idempotent_route(IdempotencyStore(shared_redis)),
+            route_class=idempotent_route(IdempotencyStore(shared_redis), owner=sending_account),
         )
     )
     app.include_router(

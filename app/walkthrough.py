@@ -77,7 +77,7 @@ async def walk(
     ):
         username = f"demo{uuid.uuid4().hex[:8]}"
         auth = await sign_in(api, username)
-        say(f"1. {username} signed up and got an access token (EdDSA JWT) at POST /auth/token")
+        say(f"1. {username} signed up and got an access token (Ed25519 JWT) at POST /auth/token")
 
         account_sid, sender = await open_account(api, auth)
         say(f"2. opened account {account_sid} with the sending number {sender}")
