@@ -88,7 +88,7 @@ def demo_settings(args: argparse.Namespace) -> QueueSettings:
 
 def worker_env(settings: QueueSettings, redis_url: str, database_url: str) -> dict[str, str]:
     """The environment that gives a `python -m queue_demo.cli worker` process the same settings."""
-    unset = {"poison_numbers", "crash_after", "callback_auth_token"}
+    unset = {"poison_numbers", "crash_after"}
     return {
         **os.environ,
         "REDIS_URL": redis_url,
