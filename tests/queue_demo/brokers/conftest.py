@@ -36,7 +36,7 @@ from queue_demo.settings import QueueSettings
 from tests.queue_demo.processes import Fleet
 
 BROKERS = ["rabbitmq", "nats"]
-MAX_DELIVERIES = 3
+MAX_DELIVERIES = 5
 
 
 class Runs(Protocol):
@@ -148,7 +148,7 @@ class JetStreamHarness:
 def broker_settings(settings: QueueSettings) -> QueueSettings:
     """The queue fixture's fast settings, on a queue/stream of this test's own.
 
-    The delivery limit is part of a RabbitMQ queue's declaration: every test and process uses 3.
+    The delivery limit is part of a RabbitMQ queue's declaration: tests and processes share one.
     """
     return settings.model_copy(
         update={"stream": f"qd-{uuid.uuid4().hex[:12]}", "max_deliveries": MAX_DELIVERIES}
