@@ -21,6 +21,7 @@ from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from backing_services import ServiceUnavailable
+from backing_services.resolve import ServiceURLs
 from queue_demo.brokers.common import BrokerSettings, require_answering
 from queue_demo.brokers.jetstream import (
     JetStreamConsumer,
@@ -183,10 +184,14 @@ async def broker(
 
 @pytest.fixture
 def broker_fleet(
-    redis_url: str, database_url: str, tmp_path: Path, broker_settings: QueueSettings
+    service_urls: ServiceURLs, database_url: str, tmp_path: Path, broker_settings: QueueSettings
 ) -> Iterator[Fleet]:
-    """Real relay and worker processes (`queue_demo.brokers.cli`) on this test's queue/stream."""
-    fleet = Fleet(redis_url, database_url, tmp_path, module="queue_demo.brokers.cli")
+    """Real relay and worker processes (`queue_demo.brokers.cli`) on this test's queue/stream.
+
+    They never touch Redis: the run's URL is passed as is, not a flushed per-test database, so
+    these tests cannot wipe the Redis queue tests' data when both run at once.
+    """
+    fleet = Fleet(service_urls.redis_url, database_url, tmp_path, module="queue_demo.brokers.cli")
     fleet.env["QUEUE_DEMO_STREAM"] = broker_settings.stream
     fleet.env["QUEUE_DEMO_MAX_DELIVERIES"] = str(broker_settings.max_deliveries)
     yield fleet
