@@ -58,6 +58,7 @@ class Harness(Protocol):
     async def prepare(self) -> None: ...
     async def dead_letters(self) -> list[DeadLetter]: ...
     async def unfinished(self) -> int: ...
+    async def stored(self) -> int: ...
     async def cleanup(self) -> None: ...
 
 
@@ -93,6 +94,10 @@ class RabbitHarness:
         async with self.connection.channel() as channel:
             queue = await channel.declare_queue(self.settings.stream, passive=True)
             return int(queue.declaration_result.message_count or 0)
+
+    async def stored(self) -> int:
+        """What the broker still keeps: a queue keeps only what nobody has acked."""
+        return await self.unfinished()
 
     async def cleanup(self) -> None:
         async with self.connection.channel() as channel:
@@ -137,6 +142,11 @@ class JetStreamHarness:
         except NotFoundError:
             return int((await js.stream_info(stream_name(self.settings.stream))).state.messages)
         return int((info.num_pending or 0) + (info.num_ack_pending or 0))
+
+    async def stored(self) -> int:
+        """What the stream still keeps: with limits retention, acked messages too."""
+        js = self.client.jetstream()
+        return int((await js.stream_info(stream_name(self.settings.stream))).state.messages)
 
     async def cleanup(self) -> None:
         js = self.client.jetstream()

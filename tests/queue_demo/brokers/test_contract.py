@@ -68,6 +68,35 @@ async def test_every_event_is_applied_exactly_once_even_when_the_relay_publishes
     assert await broker.dead_letters() == []
 
 
+async def test_after_every_ack_rabbitmq_keeps_nothing_and_jetstream_keeps_all_for_replay(
+    broker: Harness, sessions: async_sessionmaker[AsyncSession], broker_settings: QueueSettings
+) -> None:
+    # Rule (retention and replay): a queue deletes what is acked; a stream keeps it, and a new
+    # durable consumer reads it all again from the start.
+    ids = await create_messages(sessions, broker_settings, 20)
+    await publish_all(sessions, broker, broker_settings)
+    handler = DeliverMessages(sessions, SimulatedCarrier(), broker_settings, consumer="c1")
+
+    async def finished() -> bool:
+        return await delivered(sessions) == len(ids) and await broker.unfinished() == 0
+
+    await run_until([broker.consumer(handler, broker_settings).run], finished)
+    assert await broker.stored() == {"rabbitmq": 0, "nats": len(ids)}[broker.name]
+    if broker.name == "nats":
+        replayed: set[str] = set()
+
+        async def record(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+            replayed.update(event.payload["message_id"] for event in events)
+            return {}
+
+        async def all_replayed() -> bool:
+            return len(replayed) == len(ids)
+
+        replayer = broker.consumer(record, broker_settings.model_copy(update={"group": "replay"}))
+        await run_until([replayer.run], all_replayed)
+        assert replayed == set(ids)
+
+
 class CrashesOn:
     """A handler that raises whenever its batch holds one given message: a crash-looping message."""
 
