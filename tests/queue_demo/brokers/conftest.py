@@ -46,8 +46,13 @@ class Runs(Protocol):
 
 @dataclass(frozen=True)
 class DeadLetter:
-    event: dict[str, str]
+    body: bytes
     reason: str
+
+    @property
+    def event(self) -> dict[str, str]:
+        fields: dict[str, str] = json.loads(self.body)
+        return fields
 
 
 class Harness(Protocol):
@@ -56,6 +61,7 @@ class Harness(Protocol):
     def publisher(self) -> Publisher: ...
     def consumer(self, handler: Handler, settings: QueueSettings) -> Runs: ...
     async def prepare(self) -> None: ...
+    async def publish_raw(self, body: bytes) -> None: ...
     async def dead_letters(self) -> list[DeadLetter]: ...
     async def unfinished(self) -> int: ...
     async def stored(self) -> int: ...
@@ -78,6 +84,11 @@ class RabbitHarness:
         async with self.connection.channel() as channel:
             await declare(channel, self.settings.stream, self.settings.max_deliveries)
 
+    async def publish_raw(self, body: bytes) -> None:
+        async with self.connection.channel() as channel:
+            message = aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+            await channel.default_exchange.publish(message, routing_key=self.settings.stream)
+
     async def dead_letters(self) -> list[DeadLetter]:
         """Everything in the dead-letter queue, left there (read unacked, returned when the channel
         closes); the reason is RabbitMQ's own, from the x-death header."""
@@ -86,7 +97,7 @@ class RabbitHarness:
             queue = await channel.get_queue(dead_letter_queue(self.settings.stream))
             while (message := await queue.get(no_ack=False, fail=False)) is not None:
                 deaths: Any = (message.headers or {}).get("x-death") or [{}]
-                letters.append(DeadLetter(json.loads(message.body), str(deaths[0].get("reason"))))
+                letters.append(DeadLetter(message.body, str(deaths[0].get("reason"))))
         return letters
 
     async def unfinished(self) -> int:
@@ -120,6 +131,9 @@ class JetStreamHarness:
     async def prepare(self) -> None:
         await ensure_stream(self.client.jetstream(), stream_name(self.settings.stream))
 
+    async def publish_raw(self, body: bytes) -> None:
+        await self.client.jetstream().publish(stream_name(self.settings.stream), body)
+
     async def dead_letters(self) -> list[DeadLetter]:
         js = self.client.jetstream()
         name = dead_letter_stream(self.settings.stream)
@@ -131,7 +145,7 @@ class JetStreamHarness:
         for sequence in range(1, last + 1):
             message = await js.get_msg(name, sequence)
             reason = (message.headers or {}).get("Reason", "")
-            letters.append(DeadLetter(json.loads(message.data or b"{}"), reason))
+            letters.append(DeadLetter(message.data or b"", reason))
         return letters
 
     async def unfinished(self) -> int:

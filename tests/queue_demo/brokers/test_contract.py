@@ -170,6 +170,31 @@ async def test_a_message_the_handler_gives_up_on_is_dead_lettered_at_once_with_a
     assert letter.reason == expected[broker.name]
 
 
+async def test_a_body_that_is_not_an_event_is_dead_lettered_as_it_came_and_the_rest_delivered(
+    broker: Harness, sessions: async_sessionmaker[AsyncSession], broker_settings: QueueSettings
+) -> None:
+    # Rule: a malformed message is never retried and never crashes the consumer: dead-lettered
+    # byte for byte (JetStream with the reason why), while its neighbours are applied.
+    ids = await create_messages(sessions, broker_settings, 3)
+    await broker.publish_raw(b"not json at all")
+    await publish_all(sessions, broker, broker_settings)
+    handler = DeliverMessages(sessions, SimulatedCarrier(), broker_settings, consumer="c1")
+
+    async def finished() -> bool:
+        return (
+            await delivered(sessions) == len(ids)
+            and await broker.unfinished() == 0
+            and len(await broker.dead_letters()) == 1
+        )
+
+    await run_until([broker.consumer(handler, broker_settings).run], finished)
+
+    [letter] = await broker.dead_letters()
+    assert letter.body == b"not json at all"
+    expected = {"rabbitmq": "rejected", "nats": "malformed: body is not JSON"}
+    assert letter.reason == expected[broker.name]
+
+
 async def wait_for(
     condition: str, check: Callable[[], Awaitable[bool]], timeout_s: float = 60
 ) -> None:
