@@ -113,6 +113,10 @@ class RabbitConsumer:
         arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         tag = await queue.consume(arrived.put, no_ack=False)
         while not stop.is_set():
+            if channel.is_closed:
+                # The connection dropped (a broker restart, a network cut): nothing more will
+                # arrive. Exit loudly so a supervisor restarts us, rather than idle forever.
+                raise ConnectionError(f"RabbitMQ closed the channel for {self.queue}")
             batch = await self._next_batch(arrived)
             if batch:
                 await self._process(batch)

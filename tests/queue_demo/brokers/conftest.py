@@ -65,6 +65,7 @@ class Harness(Protocol):
     async def dead_letters(self) -> list[DeadLetter]: ...
     async def unfinished(self) -> int: ...
     async def stored(self) -> int: ...
+    async def cut(self) -> None: ...
     async def cleanup(self) -> None: ...
 
 
@@ -109,6 +110,11 @@ class RabbitHarness:
     async def stored(self) -> int:
         """What the broker still keeps: a queue keeps only what nobody has acked."""
         return await self.unfinished()
+
+    async def cut(self) -> None:
+        """Close the connection under its consumers (as a broker restart would); reconnect for us."""
+        await self.connection.close()
+        self.connection = await aio_pika.connect(BrokerSettings().amqp_url)
 
     async def cleanup(self) -> None:
         async with self.connection.channel() as channel:
@@ -161,6 +167,11 @@ class JetStreamHarness:
         """What the stream still keeps: with limits retention, acked messages too."""
         js = self.client.jetstream()
         return int((await js.stream_info(stream_name(self.settings.stream))).state.messages)
+
+    async def cut(self) -> None:
+        """Close the connection under its consumers (as a broker restart would); reconnect for us."""
+        await self.client.close()
+        self.client = await nats.connect(BrokerSettings().nats_url)
 
     async def cleanup(self) -> None:
         js = self.client.jetstream()

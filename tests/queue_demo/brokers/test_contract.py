@@ -195,6 +195,30 @@ async def test_a_body_that_is_not_an_event_is_dead_lettered_as_it_came_and_the_r
     assert letter.reason == expected[broker.name]
 
 
+async def test_a_consumer_whose_connection_drops_fails_loudly_instead_of_idling(
+    broker: Harness, sessions: async_sessionmaker[AsyncSession], broker_settings: QueueSettings
+) -> None:
+    # Rule: a worker that lost its broker must exit (and be restarted by its supervisor), not sit
+    # alive reading nothing while its queue grows. Cut while idle: no ack to fail and reveal it.
+    ids = await create_messages(sessions, broker_settings, 40)
+    await publish_all(sessions, broker, broker_settings)
+    handler = DeliverMessages(sessions, SimulatedCarrier(), broker_settings, consumer="c1")
+    stop = asyncio.Event()
+    consumer = asyncio.create_task(broker.consumer(handler, broker_settings).run(stop))
+
+    async def idle() -> bool:
+        return (
+            await delivered(sessions) == len(ids) and await broker.unfinished() == 0
+        ) or consumer.done()
+
+    await wait_for("the consumer applied and acked everything", idle)
+    await broker.cut()
+    done, _ = await asyncio.wait({consumer}, timeout=30)  # a hang guard, not a speed claim
+    stop.set()
+    assert done, "the consumer kept running on a closed connection"
+    assert consumer.exception() is not None
+
+
 async def wait_for(
     condition: str, check: Callable[[], Awaitable[bool]], timeout_s: float = 60
 ) -> None:
