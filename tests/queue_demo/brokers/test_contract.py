@@ -219,6 +219,41 @@ async def test_a_consumer_whose_connection_drops_fails_loudly_instead_of_idling(
     assert consumer.exception() is not None
 
 
+class Slow:
+    """A handler that takes `seconds` per batch (slow work, not synchronisation) and counts calls."""
+
+    def __init__(self, inner: DeliverMessages, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.calls: dict[str, int] = {}
+
+    async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        for event in events:
+            self.calls[event.event_id] = self.calls.get(event.event_id, 0) + 1
+        await asyncio.sleep(self.seconds)
+        return await self.inner(events)
+
+
+async def test_a_batch_handled_for_longer_than_the_lease_is_not_redelivered_meanwhile(
+    broker: Harness, sessions: async_sessionmaker[AsyncSession], broker_settings: QueueSettings
+) -> None:
+    # Rule: slow is not dead. JetStream: in_progress() extends the ack wait while the batch is
+    # handled; RabbitMQ: no lease at all. Each event reaches a handler once, with two consumers.
+    settings = broker_settings.model_copy(update={"lease_ms": 1_500, "batch_size": 5})
+    ids = await create_messages(sessions, settings, 10)
+    await publish_all(sessions, broker, settings)
+    inner = DeliverMessages(sessions, SimulatedCarrier(), settings, consumer="c1")
+    handler = Slow(inner, seconds=settings.lease_ms * 3 / 1000)
+    consumers = [broker.consumer(handler, settings).run for _ in range(2)]
+
+    async def finished() -> bool:
+        return await delivered(sessions) == len(ids) and await broker.unfinished() == 0
+
+    await run_until(consumers, finished, timeout_s=60)
+
+    assert sorted(handler.calls.values()) == [1] * len(ids)
+
+
 async def wait_for(
     condition: str, check: Callable[[], Awaitable[bool]], timeout_s: float = 60
 ) -> None:
