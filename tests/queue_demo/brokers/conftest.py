@@ -5,10 +5,12 @@ Every test gets its own queue or stream (a uuid in the name) and deletes it afte
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,7 +24,6 @@ from nats.js.errors import NotFoundError
 
 from backing_services import ServiceUnavailable
 from backing_services.resolve import ServiceURLs
-from queue_demo.brokers.common import BrokerSettings, require_answering
 from queue_demo.brokers.jetstream import (
     JetStreamConsumer,
     JetStreamPublisher,
@@ -34,6 +35,7 @@ from queue_demo.brokers.rabbitmq import RabbitConsumer, RabbitPublisher, dead_le
 from queue_demo.consumer import Handler
 from queue_demo.relay import Publisher
 from queue_demo.settings import QueueSettings
+from tests.queue_demo.brokers.services import BrokerURLs, resolve_brokers
 from tests.queue_demo.processes import Fleet
 
 BROKERS = ["rabbitmq", "nats"]
@@ -41,7 +43,7 @@ MAX_DELIVERIES = 5
 
 
 class Runs(Protocol):
-    async def run(self, stop: Any) -> None: ...
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Harness(Protocol):
 class RabbitHarness:
     connection: AbstractConnection
     settings: QueueSettings
+    url: str
     name: str = "rabbitmq"
 
     def publisher(self) -> Publisher:
@@ -114,7 +117,7 @@ class RabbitHarness:
     async def cut(self) -> None:
         """Close the connection under its consumers (as a broker restart would); reconnect for us."""
         await self.connection.close()
-        self.connection = await aio_pika.connect(BrokerSettings().amqp_url)
+        self.connection = await aio_pika.connect(self.url)
 
     async def cleanup(self) -> None:
         async with self.connection.channel() as channel:
@@ -126,6 +129,7 @@ class RabbitHarness:
 class JetStreamHarness:
     client: Client
     settings: QueueSettings
+    url: str
     name: str = "nats"
 
     def publisher(self) -> Publisher:
@@ -171,7 +175,7 @@ class JetStreamHarness:
     async def cut(self) -> None:
         """Close the connection under its consumers (as a broker restart would); reconnect for us."""
         await self.client.close()
-        self.client = await nats.connect(BrokerSettings().nats_url)
+        self.client = await nats.connect(self.url)
 
     async def cleanup(self) -> None:
         js = self.client.jetstream()
@@ -191,23 +195,27 @@ def broker_settings(settings: QueueSettings) -> QueueSettings:
     )
 
 
+@pytest.fixture(scope="session")
+def broker_urls() -> Iterator[BrokerURLs]:
+    with ExitStack() as stack:
+        try:
+            urls = resolve_brokers(stack)
+        except ServiceUnavailable as error:
+            pytest.exit(str(error), returncode=3)
+        yield urls
+
+
 @pytest.fixture(params=BROKERS)
 async def broker(
-    request: pytest.FixtureRequest, broker_settings: QueueSettings
+    request: pytest.FixtureRequest, broker_settings: QueueSettings, broker_urls: BrokerURLs
 ) -> AsyncIterator[Harness]:
-    urls = BrokerSettings()
     harness: Harness
-    try:
-        if request.param == "rabbitmq":
-            require_answering("RabbitMQ", urls.amqp_url, "AMQP_URL", urls.broker_connect_timeout_s)
-            connection = await aio_pika.connect(urls.amqp_url)
-            harness = RabbitHarness(connection, broker_settings)
-        else:
-            require_answering("NATS", urls.nats_url, "NATS_URL", urls.broker_connect_timeout_s)
-            client = await nats.connect(urls.nats_url)
-            harness = JetStreamHarness(client, broker_settings)
-    except ServiceUnavailable as error:
-        pytest.exit(str(error), returncode=3)
+    if request.param == "rabbitmq":
+        connection = await aio_pika.connect(broker_urls.amqp_url)
+        harness = RabbitHarness(connection, broker_settings, broker_urls.amqp_url)
+    else:
+        client = await nats.connect(broker_urls.nats_url)
+        harness = JetStreamHarness(client, broker_settings, broker_urls.nats_url)
     await harness.prepare()
     yield harness
     await harness.cleanup()
@@ -219,7 +227,11 @@ async def broker(
 
 @pytest.fixture
 def broker_fleet(
-    service_urls: ServiceURLs, database_url: str, tmp_path: Path, broker_settings: QueueSettings
+    service_urls: ServiceURLs,
+    broker_urls: BrokerURLs,
+    database_url: str,
+    tmp_path: Path,
+    broker_settings: QueueSettings,
 ) -> Iterator[Fleet]:
     """Real relay and worker processes (`queue_demo.brokers.cli`) on this test's queue/stream.
 
@@ -227,6 +239,7 @@ def broker_fleet(
     these tests cannot wipe the Redis queue tests' data when both run at once.
     """
     fleet = Fleet(service_urls.redis_url, database_url, tmp_path, module="queue_demo.brokers.cli")
+    fleet.env["AMQP_URL"], fleet.env["NATS_URL"] = broker_urls.amqp_url, broker_urls.nats_url
     fleet.env["QUEUE_DEMO_STREAM"] = broker_settings.stream
     fleet.env["QUEUE_DEMO_MAX_DELIVERIES"] = str(broker_settings.max_deliveries)
     yield fleet

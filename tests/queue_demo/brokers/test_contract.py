@@ -244,12 +244,12 @@ async def test_a_batch_handled_for_longer_than_the_lease_is_not_redelivered_mean
     await publish_all(sessions, broker, settings)
     inner = DeliverMessages(sessions, SimulatedCarrier(), settings, consumer="c1")
     handler = Slow(inner, seconds=settings.lease_ms * 3 / 1000)
-    consumers = [broker.consumer(handler, settings).run for _ in range(2)]
 
     async def finished() -> bool:
         return await delivered(sessions) == len(ids) and await broker.unfinished() == 0
 
-    await run_until(consumers, finished, timeout_s=60)
+    first, second = broker.consumer(handler, settings), broker.consumer(handler, settings)
+    await run_until([first.run, second.run], finished, timeout_s=60)
 
     assert sorted(handler.calls.values()) == [1] * len(ids)
 
