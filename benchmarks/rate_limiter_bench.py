@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 
@@ -107,7 +107,7 @@ def silent_listener() -> socket.socket:
     return listener
 
 
-def limits_op(storage: RedisStorage, strategy: type, items: list[object]) -> Operation:
+def limits_op(storage: RedisStorage, strategy: type, items: Sequence[object]) -> Operation:
     """One decision by the `limits` library: one round trip per limit, as it makes them."""
     limiter, caller = strategy(storage), f"{strategy.__name__}-{len(items)}"
 
