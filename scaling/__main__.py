@@ -10,7 +10,6 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import redis.asyncio
@@ -18,6 +17,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backing_services import sqlalchemy_async_url
+from backing_services.cli import bounded
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from scaling import tables
@@ -52,21 +52,6 @@ def counts(text: str) -> list[int]:
     if not values or values[0] < 1 or values[-1] > 16:
         raise argparse.ArgumentTypeError(f"each count must be between 1 and 16, not {text!r}")
     return values
-
-
-def bounded(low: float, high: float, kind: Callable[[str], float] = int) -> Callable[[str], float]:
-    """An argparse type: a number of `kind` within [low, high], or a one-line refusal."""
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, not {text}")
-        return value
-
-    return parse
 
 
 def parse_args() -> argparse.Namespace:
