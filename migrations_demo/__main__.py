@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from backing_services.cli import bounded
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from migrations_demo.report import error_kinds, phase_stats, plot
@@ -99,7 +100,10 @@ def main(argv: list[str] | None = None) -> list[PathRun]:
                 f"   pid {backend.pid} ({role}) waits for pid(s) "
                 f"{', '.join(map(str, backend.blocked_by))}: {backend.query[:60]}"
             )
-    console.print(f"Latency over time written to {plot(runs, args.plot)}")
+    if can_plot():
+        console.print(f"Latency over time written to {plot(runs, args.plot)}")
+    else:
+        console.print(SKIPPED)
     return runs
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from backing_services import sqlalchemy_async_url
 from backing_services.cli import bounded
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from scaling import tables
@@ -32,7 +33,6 @@ from scaling.partitioning import (
     movement_table,
     seeded_key_hashes,
 )
-from scaling.plot import plot_balance, plot_key_movement, plot_throughput
 from scaling.shared_state import limiter_across_instances, sessions_across_instances
 from scaling.target_app import Store
 from scaling.throughput import ROUTES, Layout, Load, measure
@@ -105,7 +105,11 @@ def partitioning(args: argparse.Namespace) -> None:
     print(
         "One point per node leaves arcs of very different lengths; hundreds of points even them out."
     )
-    if not args.no_plots:
+    if not args.no_plots and not can_plot():
+        print(SKIPPED)
+    elif not args.no_plots:
+        from scaling.plot import plot_balance, plot_key_movement  # the demo extra, imported late
+
         print(
             f"Plots: {plot_key_movement(rows, args.out / 'scaling_key_movement.png')}, "
             f"{plot_balance(balance, args.out / 'scaling_balance.png')}"
@@ -228,7 +232,11 @@ def throughput(services: dict[str, str], args: argparse.Namespace) -> None:
         "(shared here with the load generator). I/O-bound work is capped by each process's connection"
     )
     print("pool instead, and scales with connections until the database or the CPU runs out.")
-    if not args.no_plots:
+    if not args.no_plots and not can_plot():
+        print(SKIPPED)
+    elif not args.no_plots:
+        from scaling.plot import plot_throughput  # the demo extra, imported late
+
         print(f"Plot: {plot_throughput(rows, args.out / 'scaling_throughput.png', cores)}")
 
 
