@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio
+import structlog
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import (
@@ -34,7 +35,7 @@ from error_handling import configure_logging
 from queue_demo import dead_letters
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
-from queue_demo.consumer import Consumer
+from queue_demo.consumer import Consumer, Handler
 from queue_demo.delivery import DeliverMessages
 from queue_demo.relay import Relay
 from queue_demo.schema import create_tables
@@ -43,6 +44,7 @@ from queue_demo.status import group_statuses
 from queue_demo.trim import trim_acknowledged
 
 console = Console()
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -95,6 +97,12 @@ async def until_sigterm(
 async def run_relay(settings: QueueSettings) -> int:
     async with services() as s:
         await create_tables(s.engine, with_messages=settings.own_messages_table)
+        log.info(
+            "relay started",
+            reads="the outbox table",
+            publishes_to=[settings.stream, settings.callbacks_stream],
+            trims_every_s=settings.trim_every_s,
+        )
         stop = asyncio.Event()
         return await until_sigterm(
             Relay(s.sessions, s.redis, settings).run(stop), stop, settings.shutdown_deadline_s
@@ -111,7 +119,7 @@ async def run_worker(settings: QueueSettings, name: str, kind: str) -> int:
                 failure_rate=settings.carrier_failure_rate,
                 poison_numbers=settings.poison_numbers,
             )
-            handler: Any = DeliverMessages(s.sessions, carrier, settings, consumer=name)
+            handler: Handler = DeliverMessages(s.sessions, carrier, settings, consumer=name)
             stream, group = settings.stream, settings.group
         else:
             handler = SendStatusCallbacks(s.sessions, http, settings)
