@@ -57,7 +57,8 @@ prove: install
 # `make bench` re-takes every README's Measured figures (long, and best on a quiet machine);
 # `make bench-quick` runs each benchmark's smoke pass, written under out/bench-quick/, and fails if any fails.
 BENCHMARKS := rate_limiter_bench migrations_demo_bench cap_theorem_bench error_handling_bench \
-              scaling_bench microservices_bench api_security_bench app_send auth_bench
+              scaling_bench microservices_bench api_security_bench app_send auth_bench \
+              queue_demo_bench
 
 bench: install
 	$(BIN)/python -m benchmarks.rate_limiter_bench --own-redis --profile
@@ -69,6 +70,7 @@ bench: install
 	$(BIN)/python -m benchmarks.api_security_bench
 	$(BIN)/python -m benchmarks.app_send --sends 2000 --concurrency 32 --accounts 4
 	$(BIN)/python -m benchmarks.auth_bench
+	$(BIN)/python -m benchmarks.queue_demo_bench
 	$(BIN)/python -m benchmarks.rest_vs_graphql
 	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost --runs 300
 
