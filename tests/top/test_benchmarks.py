@@ -57,3 +57,14 @@ def test_make_bench_quick_runs_every_benchmark_that_has_a_quick_pass() -> None:
     with_quick = {p.stem for p in BENCHMARKS if "add_quick" in called(p)}
 
     assert with_quick == in_make
+
+
+def test_a_quick_pass_writes_under_out_never_over_the_quoted_results() -> None:
+    from benchmarks.common import write_results
+
+    path = write_results("test_quick_pass_target", {"figure": 1}, quick=True)
+    try:
+        assert path == ROOT / "out" / "bench-quick" / "test_quick_pass_target.json"
+        assert not (ROOT / "benchmarks" / "results" / path.name).exists()
+    finally:
+        path.unlink()
