@@ -68,7 +68,7 @@ bench: install
 	$(BIN)/python -m benchmarks.scaling_bench
 	$(BIN)/python -m benchmarks.microservices_bench
 	$(BIN)/python -m benchmarks.api_security_bench
-	$(BIN)/python -m benchmarks.app_send --sends 2000 --concurrency 32 --accounts 4
+	$(BIN)/python -m benchmarks.app_send --sends 1500 --concurrency 32 --accounts 4
 	$(BIN)/python -m benchmarks.auth_bench
 	$(BIN)/python -m benchmarks.queue_demo_bench
 	$(BIN)/python -m benchmarks.rest_vs_graphql
