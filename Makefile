@@ -71,8 +71,8 @@ bench: install
 	$(BIN)/python -m benchmarks.app_send --sends 1500 --concurrency 32 --accounts 4
 	$(BIN)/python -m benchmarks.auth_bench
 	$(BIN)/python -m benchmarks.queue_demo_bench
-	$(BIN)/python -m benchmarks.rest_vs_graphql
-	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost --runs 300
+	$(BIN)/python -m benchmarks.rest_vs_graphql_bench --runs 200
+	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost_bench --runs 300
 
 bench-quick: install
 	@for bench in $(BENCHMARKS); do \

@@ -42,6 +42,10 @@ from rest_vs_graphql.settings import TwinSettings
 from rest_vs_graphql.twins import create_twins_app
 
 SCHEMA = "bench_rest_vs_graphql"
+REST_HTTP = "REST over HTTP (in-process), DB"
+POST_HTTP = "GraphQL twin over HTTP (in-process), DB"
+PERSISTED_HTTP = "GraphQL twin, persisted GET (in-process), DB"
+TWIN_EXECUTE = "GraphQL twin, schema.execute, DB"
 PAGE = 50
 
 
@@ -165,9 +169,10 @@ def where_time_goes(profile: cProfile.Profile) -> dict[str, float]:
     return {name: round(100 * t / whole, 1) for name, t in totals.items()}
 
 
-async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
-    engine = create_async_engine(sqlalchemy_async_url(url))
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+async def schema_variants(
+    sessions: async_sessionmaker[AsyncSession], account: str
+) -> dict[str, Variant]:
+    """The list through `schema.execute`: the twin's schema, and a bare one from the DB and from memory."""
     settings = TwinSettings()
     twin_schema = build_schema(settings)
     bare_schema = strawberry.Schema(query=BareQuery)
@@ -205,75 +210,71 @@ async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
     async def rest_memory() -> Any:
         return json.dumps([message_json(m) for m in orm_rows], separators=(",", ":"))
 
-    transport = httpx.ASGITransport(app=create_twins_app(engine, settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client:
+    return {
+        TWIN_EXECUTE: twin_db,
+        "bare Strawberry + caches, schema.execute, DB": bare_db,
+        "bare Strawberry, rows in memory": bare_memory,
+        "bare Strawberry + caches, rows in memory": bare_memory_cached,
+        "REST representation + json.dumps, rows in memory": rest_memory,
+    }
 
-        async def rest_http() -> Any:
-            return (
-                await client.get(f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={PAGE}")
-            ).content
 
-        async def graphql_http() -> Any:
-            response = await client.post(
-                "/graphql", json={"query": LIST_QUERY, "variables": variables}
-            )
-            return response.content
+def http_variants(client: httpx.AsyncClient, account: str) -> dict[str, Variant]:
+    """The list over HTTP, in-process: REST, the GraphQL POST, and the persisted GET."""
+    variables = {"account": account, "first": PAGE}
+    persisted_url = f"/graphql/{document_id(LIST_QUERY)}"
 
-        persisted_url = f"/graphql/{document_id(LIST_QUERY)}"
+    async def rest_http() -> Any:
+        url = f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={PAGE}"
+        return (await client.get(url)).content
 
-        async def persisted_http() -> Any:
-            params = {"variables": json.dumps(variables)}
-            return (await client.get(persisted_url, params=params)).content
+    async def graphql_http() -> Any:
+        body = {"query": LIST_QUERY, "variables": variables}
+        return (await client.post("/graphql", json=body)).content
 
-        fields = count_fields(await twin_db())
-        medians = await rotate(
-            {
-                "REST over HTTP (in-process), DB": rest_http,
-                "GraphQL twin over HTTP (in-process), DB": graphql_http,
-                "GraphQL twin, persisted GET (in-process), DB": persisted_http,
-                "GraphQL twin, schema.execute, DB": twin_db,
-                "bare Strawberry + caches, schema.execute, DB": bare_db,
-                "bare Strawberry, rows in memory": bare_memory,
-                "bare Strawberry + caches, rows in memory": bare_memory_cached,
-                "REST representation + json.dumps, rows in memory": rest_memory,
-            },
-            runs,
-        )
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(min(runs, 200)):
-        await twin_db()
-    profile.disable()
-    await engine.dispose()
+    async def persisted_http() -> Any:
+        params = {"variables": json.dumps(variables)}
+        return (await client.get(persisted_url, params=params)).content
+
+    return {REST_HTTP: rest_http, POST_HTTP: graphql_http, PERSISTED_HTTP: persisted_http}
+
+
+def summarise(medians: dict[str, float], fields: int, profile: cProfile.Profile) -> dict[str, Any]:
+    def ratio(numerator: str, denominator: str) -> float:
+        return round(medians[numerator] / medians[denominator], 2)
+
     cached = medians["bare Strawberry + caches, rows in memory"]
+    rest_memory = medians["REST representation + json.dumps, rows in memory"]
+    bare_db = "bare Strawberry + caches, schema.execute, DB"
     return {
         "fields_resolved_per_request": fields,
         "median_us": {name: round(us, 1) for name, us in medians.items()},
         "per_field_us_bare_strawberry_cached": round(cached / fields, 2),
-        "per_field_us_rest_representation": round(
-            medians["REST representation + json.dumps, rows in memory"] / (PAGE * 14), 2
-        ),
+        "per_field_us_rest_representation": round(rest_memory / (PAGE * 14), 2),
         "twin_overhead_over_bare_strawberry_pct": round(
-            100
-            * (
-                medians["GraphQL twin, schema.execute, DB"]
-                / medians["bare Strawberry + caches, schema.execute, DB"]
-                - 1
-            ),
-            1,
+            100 * (ratio(TWIN_EXECUTE, bare_db) - 1), 1
         ),
-        "graphql_over_rest_http_p50": round(
-            medians["GraphQL twin over HTTP (in-process), DB"]
-            / medians["REST over HTTP (in-process), DB"],
-            2,
-        ),
-        "graphql_persisted_over_rest_http_p50": round(
-            medians["GraphQL twin, persisted GET (in-process), DB"]
-            / medians["REST over HTTP (in-process), DB"],
-            2,
-        ),
+        "graphql_over_rest_http_p50": ratio(POST_HTTP, REST_HTTP),
+        "graphql_persisted_over_rest_http_p50": ratio(PERSISTED_HTTP, REST_HTTP),
         "cpu_share_pct_in_twin_execute": where_time_goes(profile),
     }
+
+
+async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
+    engine = create_async_engine(sqlalchemy_async_url(url))
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    in_schema = await schema_variants(sessions, account)
+    transport = httpx.ASGITransport(app=create_twins_app(engine, TwinSettings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client:
+        fields = count_fields(await in_schema[TWIN_EXECUTE]())
+        medians = await rotate({**http_variants(client, account), **in_schema}, runs)
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(min(runs, 200)):
+        await in_schema[TWIN_EXECUTE]()
+    profile.disable()
+    await engine.dispose()
+    return summarise(medians, fields, profile)
 
 
 def main() -> None:
