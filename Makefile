@@ -58,7 +58,7 @@ prove: install
 # `make bench-quick` runs each benchmark's smoke pass, written under out/bench-quick/, and fails if any fails.
 BENCHMARKS := rate_limiter_bench migrations_demo_bench cap_theorem_bench error_handling_bench \
               scaling_bench microservices_bench api_security_bench app_send auth_bench \
-              queue_demo_bench
+              queue_demo_bench rest_vs_graphql_bench rest_vs_graphql_field_cost_bench
 
 bench: install
 	$(BIN)/python -m benchmarks.rate_limiter_bench --own-redis --profile

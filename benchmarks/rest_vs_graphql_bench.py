@@ -26,7 +26,7 @@ from backing_services import sqlalchemy_async_url
 from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from benchmarks.common import machine, write_results
+from benchmarks.common import add_quick, figure, machine, write_results
 from rest_vs_graphql import compare, screens
 from rest_vs_graphql.seed import SeedSize, seed
 from rest_vs_graphql.settings import TwinSettings
@@ -93,7 +93,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60, help="timed repetitions per screen (≤ 500)")
+    add_quick(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.messages, args.runs = 500, 20
     if not 20 <= args.runs <= 500:
         parser.error("--runs must be between 20 and 500")
     console = Console(width=150)
@@ -122,9 +125,9 @@ def main() -> None:
         "inbox_tail_by_heap": tail,
     }
     console.print(record["ratios"], tail)
-    (HERE / "measured.md").write_text(compare.markdown_table(rows))
-    compare.chart(rows, HERE / "img" / "comparison.png")
-    console.print(f"wrote {write_results('rest_vs_graphql', record)}")
+    figure(HERE / "measured.md", args.quick).write_text(compare.markdown_table(rows))
+    compare.chart(rows, figure(HERE / "img" / "comparison.png", args.quick))
+    console.print(f"wrote {write_results('rest_vs_graphql', record, quick=args.quick)}")
 
 
 if __name__ == "__main__":

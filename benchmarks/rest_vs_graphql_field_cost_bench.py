@@ -30,7 +30,7 @@ from backing_services import sqlalchemy_async_url
 from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from benchmarks.common import machine, write_results
+from benchmarks.common import add_quick, machine, write_results
 from rest_vs_graphql import models
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_http import build_schema
@@ -280,7 +280,10 @@ async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Per-field cost of GraphQL execution, measured.")
     parser.add_argument("--runs", type=int, default=300, help="rounds of every variant (max 2000)")
+    add_quick(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 10
     if not 10 <= args.runs <= 2000:
         parser.error("--runs must be between 10 and 2000")
     with services_for_demo() as services:
@@ -313,7 +316,7 @@ def main() -> None:
         "cpu_share_pct_in_twin_execute",
     ):
         console.print(f"{key}: {figures[key]}")
-    console.print(f"wrote {write_results('rest_vs_graphql_field_cost', figures)}")
+    console.print(f"wrote {write_results('rest_vs_graphql_field_cost', figures, quick=args.quick)}")
 
 
 if __name__ == "__main__":
