@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import cast
 
 import httpx
 import redis.asyncio
@@ -16,6 +17,7 @@ from error_handling.demo_app import STREAM
 from error_handling.install import install_error_handling
 from error_handling.stream_worker import deliver_pending
 from tests.error_handling.conftest import LogLines
+from tests.streams import stream_entries
 
 VALID = {"to": "+14155550100", "body": "hello"}
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -46,7 +48,7 @@ async def test_queued_messages_carry_request_id_and_traceparent_as_plain_strings
     # Rule: the contract with any queue or outbox is two string fields any consumer can read.
     await http.post("/messages", json=VALID, headers={"X-Request-ID": "contract-1"})
 
-    [(_entry_id, fields)] = await redis_client.xrange(STREAM)
+    [(_entry_id, fields)] = await stream_entries(redis_client, STREAM)
     assert fields["request_id"] == "contract-1"
     assert fields["traceparent"].startswith("00-")
 
@@ -103,7 +105,8 @@ async def test_an_outbox_row_carries_the_ids_and_its_relay_logs_under_them(
     async with engine.connect() as connection:
         rows = (await connection.execute(text("SELECT * FROM outbox"))).mappings().all()
     for row in rows:
-        with bound_correlation(row):
+        # Typing: a text() SELECT's row is keyed by column name, str, though RowMapping allows columns.
+        with bound_correlation(cast(Mapping[str, object], row)):
             relay_log.info("outbox row published", outbox_id=row["id"])
 
     [relayed] = [line for line in log_lines() if line["logger"] == "relay"]

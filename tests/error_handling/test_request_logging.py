@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import httpx
 import pytest
@@ -77,7 +78,9 @@ async def test_a_malformed_incoming_request_id_is_replaced_by_a_fresh_one(
     http: httpx.AsyncClient, log_lines: LogLines, bad_id: str | bytes
 ) -> None:
     # Rule: an id we cannot trust must not forge log fields; the client still gets a usable one.
-    response = await http.get("/messages/msg_" + "0" * 32, headers={"X-Request-ID": bad_id})
+    # Typing: httpx sends a str or bytes value alike, though its annotation wants one kind per mapping.
+    headers = cast(dict[str, str], {"X-Request-ID": bad_id})
+    response = await http.get("/messages/msg_" + "0" * 32, headers=headers)
 
     echoed = response.headers["x-request-id"]
     assert echoed != (bad_id.decode() if isinstance(bad_id, bytes) else bad_id)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.conftest import create_messages, scalar
 from tests.queue_demo.processes import Fleet
+from tests.streams import stream_entries
 
 TRIALS = int(os.environ.get("QUEUE_DEMO_CHAOS_TRIALS", "2"))
 MESSAGES = 150
@@ -116,7 +117,7 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
         sessions, "SELECT array_agg(DISTINCT message_id::text) FROM deliveries"
     )
     assert sorted(delivered) == sorted(ids)
-    dead = await redis_client.xrange(settings.dead_letter_stream)
+    dead = await stream_entries(redis_client, settings.dead_letter_stream)
     dead_messages = [
         json.loads(json.loads(f["original"])["payload"])["message_id"] for _, f in dead
     ]

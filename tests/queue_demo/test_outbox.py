@@ -53,7 +53,8 @@ async def test_an_outbox_published_twice_still_delivers_each_message_once(
     async def drained() -> bool:
         if consumer.stats.acked < 20:
             return False
-        return (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+        pending: int = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        return pending == 0
 
     await run_until([consumer.run], drained)
 

@@ -50,7 +50,7 @@ async def test_an_event_with_fields_this_version_does_not_know_is_still_delivere
         "message.queued",
         {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": "hi", "priority": "high"},
     )
-    await redis_client.xadd(settings.stream, {**event.to_fields(), "schema": "2"})  # type: ignore[arg-type]
+    await redis_client.xadd(settings.stream, {**event.to_fields(), "schema": "2"})  # type: ignore[dict-item]
     handler = DeliverMessages(sessions, SimulatedCarrier(), settings, consumer="c1")
     consumer = Consumer(redis_client, handler, name="c1", settings=settings)
 

@@ -18,6 +18,7 @@ from queue_demo.relay import Relay
 from queue_demo.retry import Backoff, GaveUp, call_with_retries
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.conftest import run_until
+from tests.streams import stream_entries
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -106,7 +107,7 @@ async def test_request_id_and_traceparent_travel_from_the_producer_to_the_handle
     assert context["trace_id"] == TRACEPARENT.split("-")[1]
     assert str(context["traceparent"]).startswith(f"00-{TRACEPARENT.split('-')[1]}-")
     assert context["traceparent"] != TRACEPARENT
-    [(_, fields)] = await redis_client.xrange(settings.stream)
+    [(_, fields)] = await stream_entries(redis_client, settings.stream)
     assert (fields["request_id"], fields["traceparent"]) == ("req-42", TRACEPARENT)
 
 

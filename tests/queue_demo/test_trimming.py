@@ -13,6 +13,7 @@ from queue_demo.relay import Relay
 from queue_demo.settings import QueueSettings
 from queue_demo.trim import trim_acknowledged
 from tests.queue_demo.conftest import create_messages, run_until
+from tests.streams import stream_entries
 
 STREAM = "trim-test"
 
@@ -83,7 +84,7 @@ async def test_trimming_never_drops_an_entry_some_group_has_not_acknowledged(
 
     await trim_acknowledged(redis_client, STREAM)
 
-    remaining = {entry_id for entry_id, _ in await redis_client.xrange(STREAM)}
+    remaining = {entry_id for entry_id, _ in await stream_entries(redis_client, STREAM)}
     assert needed <= remaining
 
 

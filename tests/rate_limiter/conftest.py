@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import TypedDict
 
 import pytest
 
@@ -14,6 +15,13 @@ from backing_services.local_processes import (
     redis_server_available,
     running,
 )
+
+
+class BucketShape(TypedDict):
+    """A bucket's shape as keyword arguments, for tests that parametrize `TokenBucket(**shape)`."""
+
+    capacity: float
+    refill_per_second: float
 
 
 class ManualClock:

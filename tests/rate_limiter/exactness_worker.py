@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from multiprocessing.synchronize import Barrier
+from threading import Barrier  # what a Manager().Barrier() proxy stands for (typeshed agrees)
 
 import redis.asyncio
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rate_limiter import Decision, Policy, TokenBucket
 from rate_limiter.decision import micro_cost
 from rate_limiter.redis_token_bucket import SCRIPT, decisions_from_reply, script_shapes
-from tests.rate_limiter.conftest import ManualClock
+from tests.rate_limiter.conftest import BucketShape, ManualClock
 
 # The script with two changes: the time comes from the last two arguments instead of TIME, and
 # no expiry is set, because Redis expires keys on its real clock, which the chosen times do not
@@ -147,7 +147,7 @@ async def test_the_lua_bucket_agrees_exactly_with_the_in_memory_one(
     ],
 )
 def test_a_shape_finer_or_larger_than_the_arithmetic_is_refused(
-    kwargs: dict[str, float], message: str
+    kwargs: BucketShape, message: str
 ) -> None:
     # Rule: integer micro-tokens have limits; a shape beyond them fails at construction.
     with pytest.raises(ValueError, match=message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import cast
 
 import pytest
 import redis.asyncio
@@ -128,7 +129,8 @@ async def test_every_key_has_a_ttl_and_idle_buckets_disappear(
     for caller in ("a", "b", "c"):
         await bucket.acquire(caller)
 
-    keys = sorted(await redis_client.keys("ttl:*"))
+    # The fixture decodes replies, so the keys are str (redis-py types them for either client).
+    keys = sorted(cast(list[str], await redis_client.keys("ttl:*")))
     ttls = {key: await redis_client.pttl(key) for key in keys}
 
     assert len(keys) == 6

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rate_limiter import TokenBucket
-from tests.rate_limiter.conftest import ManualClock
+from tests.rate_limiter.conftest import BucketShape, ManualClock
 
 
 def test_a_full_bucket_admits_its_capacity_at_once_and_then_denies(clock: ManualClock) -> None:
@@ -79,7 +79,7 @@ def test_a_clock_that_steps_back_refills_nothing(clock: ManualClock) -> None:
         ),
     ],
 )
-def test_a_bucket_that_could_never_work_is_refused(kwargs: dict[str, float], message: str) -> None:
+def test_a_bucket_that_could_never_work_is_refused(kwargs: BucketShape, message: str) -> None:
     # Rule: nonsense shapes fail at construction with a message naming the field.
     with pytest.raises(ValueError, match=message):
         TokenBucket(**kwargs)
