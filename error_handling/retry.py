@@ -92,7 +92,7 @@ async def retry(
     operation: Callable[[], Awaitable[T]],
     *,
     idempotent: bool,
-    transient: tuple[type[BaseException], ...],
+    transient: tuple[type[Exception], ...],
     backoff: Backoff | None = None,
     history: list[Attempt] | None = None,
     may_retry: Callable[[], bool] = _always,

@@ -149,22 +149,21 @@ class AccountsClient:
         deadline: Deadline | None = None,
     ) -> httpx.Response:
         self.stats.calls += 1
-        backoff = self.backoff
-        if deadline is not None:
-            if deadline.remaining_s() <= 0:
-                raise UpstreamError(
-                    DEPENDENCY, f"the caller's deadline passed before {method} {path}"
-                )
-            # Retries end with the caller's patience, if that is shorter than our own.
-            backoff = replace(backoff, deadline_s=min(backoff.deadline_s, deadline.remaining_s()))
+        if deadline is not None and deadline.remaining_s() <= 0:
+            raise UpstreamError(DEPENDENCY, f"the caller's deadline passed before {method} {path}")
         async with self.bulkhead.slot():
             self.budget.record_request()
+            backoff = self.backoff
+            if deadline is not None:
+                # Retries end with the caller's patience if that is shorter than ours; taken just
+                # before `retry` starts its own clock, so the two deadlines are the same instant.
+                remaining = max(deadline.remaining_s(), 1e-9)
+                backoff = replace(backoff, deadline_s=min(backoff.deadline_s, remaining))
+            # Not CircuitOpen: the breaker has said no, asking again at once is pointless.
             return await retry(
                 lambda: self._attempt(method, path, json, headers, deadline),
                 idempotent=idempotent,
-                transient=(
-                    UpstreamError,
-                ),  # not CircuitOpen: the breaker said no, do not ask again
+                transient=(UpstreamError,),
                 backoff=backoff,
                 may_retry=self.budget.try_spend,
                 retry_after=_server_retry_after,
