@@ -60,8 +60,10 @@ class Policy:
                 f"refill_per_second must be at least {MIN_RATE:g} (one micro-token a second),"
                 f" not {self.refill_per_second:g}"
             )
-        if self.capacity > MAX_CAPACITY:
-            raise ValueError(f"capacity must be at most {MAX_CAPACITY:g}, not {self.capacity:g}")
+        if not MIN_RATE <= self.capacity <= MAX_CAPACITY:
+            raise ValueError(
+                f"capacity must be between {MIN_RATE:g} and {MAX_CAPACITY:g}, not {self.capacity:g}"
+            )
         # A bucket never holds more than its capacity as written. The rate goes to the nearest
         # micro-token a second: "1000 an hour" is 277,777.8 and must not make every wait a little
         # longer than the hour promises; the cost is at most half a micro-token a second too many
@@ -88,7 +90,10 @@ def micro_cost(cost: float, capacity: float) -> int:
     check_cost(cost, capacity)
     if cost < MIN_RATE:
         raise ValueError(f"cost must be at least {MIN_RATE:g}, not {cost:g}")
-    return MICRO if cost == 1 else to_micro(float(cost), ROUND_CEILING)
+    if cost == 1:
+        return MICRO
+    # Rounded up, but never past the capacity: a cost equal to a capacity of 1/3 takes the bucket.
+    return min(to_micro(float(cost), ROUND_CEILING), to_micro(capacity, ROUND_FLOOR))
 
 
 def ceil_div(numerator: int, denominator: int) -> int:

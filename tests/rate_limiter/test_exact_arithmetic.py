@@ -142,7 +142,7 @@ async def test_the_lua_bucket_agrees_exactly_with_the_in_memory_one(
         ),
         (
             {"capacity": 1e12, "refill_per_second": 1},
-            "capacity must be at most 9e\\+09, not 1e\\+12",
+            "capacity must be between 1e-06 and 9e\\+09, not 1e\\+12",
         ),
     ],
 )
@@ -160,3 +160,12 @@ def test_a_cost_below_one_micro_token_is_refused() -> None:
 
     with pytest.raises(ValueError, match="cost must be at least 1e-06, not 1e-07"):
         bucket.acquire("k", cost=1e-7)
+
+
+def test_a_cost_equal_to_a_fractional_capacity_takes_the_whole_bucket(clock: ManualClock) -> None:
+    # Rule: a third of a token, rounded up as a cost and down as a capacity, still fits its bucket.
+    bucket = TokenBucket(capacity=1 / 3, refill_per_second=1e-6, clock=clock)
+
+    outcomes = [bucket.acquire("k", cost=1 / 3).allowed for _ in range(2)]
+
+    assert outcomes == [True, False]

@@ -194,3 +194,29 @@ def test_eviction_never_forgets_a_bucket_that_is_not_full(clock: ManualClock) ->
 
     assert not any(bucket.acquire(key).allowed for key in drained)
     assert set(drained) <= set(bucket._buckets)
+
+
+class CountingKey(str):
+    """A key that counts how often the table hashes it: a measure of work that is not a clock."""
+
+    hashes = 0
+
+    def __hash__(self) -> int:
+        CountingKey.hashes += 1
+        return str.__hash__(self)
+
+
+def test_past_max_keys_a_call_touches_a_few_keys_not_the_whole_table(clock: ManualClock) -> None:
+    # Rule: with 2,000 partly spent buckets against a max_keys of 10, none may be forgotten, and
+    # a call must not walk the table looking for one: work per call stays constant.
+    bucket = TokenBucket(capacity=5, refill_per_second=0.001, clock=clock, max_keys=10)
+    keys = [CountingKey(f"caller-{n}") for n in range(2_000)]
+    for key in keys:
+        bucket.acquire(key)
+    CountingKey.hashes = 0
+
+    for key in keys[:100]:
+        bucket.acquire(key)
+
+    assert len(bucket._buckets) == 2_000
+    assert CountingKey.hashes <= 100 * 10  # a handful per call, not one per key in the table
