@@ -1,6 +1,7 @@
 """The mini Twilio's worker: queue_demo's consumers, pointed at the REST/GraphQL twin's messages.
 
-One process runs two consumer groups: deliveries (carrier, then status) and status callbacks.
+One process runs two consumer groups: deliveries (carrier, then status) and status callbacks, and
+the metering scheduler that sends each sender's parked messages when their departure slots come.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from functools import partial
 
 import httpx
 from sqlalchemy import text
@@ -15,9 +17,11 @@ from sqlalchemy import text
 from error_handling import configure_logging
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
+from queue_demo.carrier_log import CarrierLogSettings, LoggedCarrier
 from queue_demo.cli import services, until_sigterm
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
+from queue_demo.metering import Meter, MeteredDelivery, MeterSettings
 from queue_demo.schema import create_tables
 from queue_demo.settings import QueueSettings
 
@@ -27,24 +31,41 @@ MARK_TWIN_DELIVERED = text(
     " WHERE sid = ANY(CAST(:ids AS text[])) AND status <> 'delivered'"
     " RETURNING sid, to_number, status_callback"
 )
+# Metering: a message leaves `queued` for `sending` when its sender's slot comes.
+MARK_TWIN_SENDING = text(
+    "UPDATE messages SET status = 'sending', updated_at = now()"
+    " WHERE sid = ANY(CAST(:ids AS text[])) AND status = 'queued'"
+)
+
+
+def make_carrier(settings: QueueSettings) -> SimulatedCarrier:
+    """The simulated carrier; with QUEUE_DEMO_CARRIER_LOG set, one that writes down each call."""
+    path = CarrierLogSettings().carrier_log
+    carrier = SimulatedCarrier if path is None else partial(LoggedCarrier, path)
+    return carrier(
+        delay_s=settings.carrier_delay_s,
+        failure_rate=settings.carrier_failure_rate,
+        poison_numbers=settings.poison_numbers,
+    )
 
 
 async def run(settings: QueueSettings, name: str) -> int:
     async with services() as s, httpx.AsyncClient() as http:
         await create_tables(s.engine, with_messages=False)
-        carrier = SimulatedCarrier(
-            delay_s=settings.carrier_delay_s,
-            failure_rate=settings.carrier_failure_rate,
-            poison_numbers=settings.poison_numbers,
+        deliver = DeliverMessages(
+            s.sessions,
+            make_carrier(settings),
+            settings,
+            consumer=name,
+            mark_delivered=MARK_TWIN_DELIVERED,
         )
-        deliveries = Consumer(
-            s.redis,
-            DeliverMessages(
-                s.sessions, carrier, settings, consumer=name, mark_delivered=MARK_TWIN_DELIVERED
-            ),
-            name=name,
-            settings=settings,
+        metered = MeteredDelivery(
+            deliver,
+            Meter(s.redis, settings, MeterSettings()),
+            s.sessions,
+            mark_sending=MARK_TWIN_SENDING,
         )
+        deliveries = Consumer(s.redis, metered, name=name, settings=settings)
         callbacks = Consumer(
             s.redis,
             SendStatusCallbacks(s.sessions, http, settings),
@@ -56,7 +77,9 @@ async def run(settings: QueueSettings, name: str) -> int:
         stop = asyncio.Event()
 
         async def both() -> None:
-            await asyncio.gather(deliveries.run(stop), callbacks.run(stop))
+            await asyncio.gather(
+                deliveries.run(stop), callbacks.run(stop), metered.run_scheduler(stop)
+            )
 
         return await until_sigterm(both(), stop, settings.shutdown_deadline_s)
 
