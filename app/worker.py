@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy import text
 
 from error_handling import configure_logging
+from queue_demo.callback_policy import CallbackLedger, CallbackPolicySettings
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.carrier_log import CarrierLogSettings, LoggedCarrier
@@ -35,6 +36,13 @@ MARK_TWIN_DELIVERED = text(
 MARK_TWIN_SENDING = text(
     "UPDATE messages SET status = 'sending', updated_at = now()"
     " WHERE sid = ANY(CAST(:ids AS text[])) AND status = 'queued'"
+)
+
+# The status callback's delivery, on the message the API serves; a delivered one stays delivered.
+RECORD_TWIN_CALLBACK = text(
+    "UPDATE messages SET status_callback_status = :status, status_callback_error = :error,"
+    " updated_at = now() WHERE sid = ANY(CAST(:ids AS text[]))"
+    " AND coalesce(status_callback_status, '') <> 'delivered'"
 )
 
 
@@ -68,7 +76,13 @@ async def run(settings: QueueSettings, name: str) -> int:
         deliveries = Consumer(s.redis, metered, name=name, settings=settings)
         callbacks = Consumer(
             s.redis,
-            SendStatusCallbacks(s.sessions, http, settings),
+            SendStatusCallbacks(
+                s.sessions,
+                http,
+                settings,
+                backoff=CallbackPolicySettings().backoff(),
+                ledger=CallbackLedger(s.sessions, RECORD_TWIN_CALLBACK),
+            ),
             name=name,
             settings=settings,
             stream=settings.callbacks_stream,

@@ -68,6 +68,7 @@ class Meter:
         self.settings = settings
         self.interval_us = round(1_000_000 / meter.sender_per_second)
         self.prefix = meter.key_prefix
+        self.stream, self.group = settings.stream, settings.group
         self.parked_key = f"{meter.key_prefix}:parked"
         self.reserve = redis_client.register_script(METER_LUA)
         self.claim = redis_client.register_script(CLAIM_DUE_LUA)
@@ -75,23 +76,25 @@ class Meter:
         self.parked = asyncio.Event()
 
     async def admit(self, events: Sequence[Event]) -> list[Event]:
-        """Reserve each event's slot in stream order; return those that may leave now, park the rest."""
-        due = []
-        for event in events:
-            sender = event.payload.get("from")
-            if not isinstance(sender, str):
-                due.append(event)  # nothing to meter by: a producer that names no sender
-                continue
+        """Reserve each event's slot in stream order; return those that may leave now, park the rest.
+
+        One MULTI/EXEC for the batch: another batch's reservations cannot slip between these.
+        """
+        metered = [event for event in events if isinstance(event.payload.get("from"), str)]
+        if not metered:
+            return list(events)  # nothing to meter by: a producer that names no sender
+        pipe = self.redis.pipeline(transaction=True)
+        for event in metered:
             member = json.dumps({"entry_id": event.entry_id, "fields": event.to_fields()})
-            wait_us = await self.reserve(
-                keys=[f"{self.prefix}:tat:{sender}", self.parked_key, self.settings.stream],
-                args=[self.interval_us, self.settings.group, event.entry_id, member],
+            await self.reserve(
+                keys=[f"{self.prefix}:tat:{event.payload['from']}", self.parked_key, self.stream],
+                args=[self.interval_us, self.group, event.entry_id, member],
+                client=pipe,
             )
-            if int(wait_us) == 0:
-                due.append(event)
-            else:
-                self.parked.set()
-        return due
+        waits = dict(zip((e.entry_id for e in metered), await pipe.execute(), strict=True))
+        if any(int(wait_us) > 0 for wait_us in waits.values()):
+            self.parked.set()
+        return [event for event in events if int(waits.get(event.entry_id, 0)) == 0]
 
     async def claim_due(self) -> tuple[list[Parked], float]:
         """Due members, each leased for `lease_ms`; else ([], seconds until the next one or -1)."""

@@ -62,6 +62,9 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Where the worker POSTs status changes (Twilio's StatusCallback); None: nobody is told.
     status_callback: Mapped[str | None] = mapped_column(Text, default=None)
+    # That callback's delivery: retrying → delivered | failed, with the last error (callback_policy).
+    status_callback_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    status_callback_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Conversation(Base):
