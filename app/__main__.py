@@ -14,7 +14,7 @@ def main() -> None:
     configure_logging()
     # Our request middleware writes one line per request; uvicorn's own access log would double it.
     # X-Forwarded-* are read by the app itself, from its settings (API_SECURITY_TRUSTED_PROXIES,
-    # RATE_LIMITER_TRUST_FORWARDED_FOR), off by default; uvicorn's default would believe them from
+    # RATE_LIMITER_TRUSTED_PROXY_HOPS), off by default; uvicorn's default would believe them from
     # any loopback peer and rewrite the client address and scheme before the app could decide.
     uvicorn.run(
         "app.asgi:app",

@@ -6,7 +6,6 @@ The departure times come from the carrier's side (QUEUE_DEMO_CARRIER_LOG), not f
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,8 +18,8 @@ SENDER_PER_SECOND = 2.0
 DRAIN = 3
 
 
-async def metered_drain(api_url: str, carrier_log: Path, say: Callable[[str], None]) -> None:
-    """Send DRAIN messages at once from one number; print when each reached the carrier."""
+async def metered_drain(api_url: str, carrier_log: Path) -> str:
+    """Send DRAIN messages at once from one number; say when each reached the carrier."""
     async with httpx.AsyncClient(base_url=api_url, timeout=10) as api:
         auth = await sign_in(api, f"meter{uuid.uuid4().hex[:8]}")
         account, sender = await open_account(api, auth)
@@ -39,7 +38,7 @@ async def metered_drain(api_url: str, carrier_log: Path, say: Callable[[str], No
 
         times = await poll("the metered drain", departed)
     offsets = ", ".join(f"+{at - times[0]:.2f} s" for at in times)
-    say(
-        f"   metering: {DRAIN} messages sent at once from {sender} reached the carrier at {offsets}"
+    return (
+        f"metering: {DRAIN} messages sent at once from {sender} reached the carrier at {offsets}"
         f" (QUEUE_DEMO_SENDER_PER_SECOND={SENDER_PER_SECOND:g}: queued, not refused)"
     )

@@ -2,7 +2,7 @@
 
 Each failed attempt is written on the message (`retrying` and the error), a success as `delivered`,
 and running out of attempts as `failed` with the last error: the sender reads it from the API
-instead of guessing. The backoff is the repo's one (`error_handling.retry`), with its attempt history.
+instead of guessing. The backoff is the repo's one (`error_handling.retry`, through `queue_demo.retry`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import TextClause
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from error_handling.retry import Attempt as TriedOnce
-from error_handling.retry import Backoff, retry
-from queue_demo.retry import Attempt, GaveUp, TransientError
+from queue_demo.retry import Backoff, call_with_retries
 
 RETRYING, DELIVERED, FAILED = "retrying", "delivered", "failed"
 
@@ -31,12 +29,9 @@ class CallbackPolicySettings(BaseSettings):
     backoff_cap_s: float = Field(default=8.0, gt=0)
 
     def backoff(self) -> Backoff:
-        # No deadline of its own: the cap on attempts is the policy; the heartbeat keeps the lease.
+        # No deadline (queue_demo's Backoff): the cap on attempts is the policy.
         return Backoff(
-            self.backoff_base_s,
-            max(self.backoff_cap_s, self.backoff_base_s),
-            self.max_attempts,
-            deadline_s=float("inf"),
+            self.backoff_base_s, max(self.backoff_cap_s, self.backoff_base_s), self.max_attempts
         )
 
 
@@ -66,7 +61,7 @@ async def deliver_with_policy(
     backoff: Backoff,
     on_failure: Callable[[str], Awaitable[None]],
 ) -> None:
-    """Run `attempt` until it succeeds or the policy gives up; GaveUp carries every attempt.
+    """Run `attempt` until it succeeds or the policy gives up (GaveUp, with every attempt).
 
     `on_failure` hears each failed attempt's error as it happens (the API shows `retrying`).
     """
@@ -78,10 +73,4 @@ async def deliver_with_policy(
             await on_failure(f"{type(error).__name__}: {error}")
             raise
 
-    history: list[TriedOnce] = []
-    try:
-        await retry(
-            observed, idempotent=True, transient=(TransientError,), backoff=backoff, history=history
-        )
-    except Exception:
-        raise GaveUp([Attempt(a.number, a.error, a.at) for a in history]) from None
+    await call_with_retries(observed, backoff)

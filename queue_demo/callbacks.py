@@ -18,7 +18,6 @@ from api_security.callback_signer import CallbackSigner
 from api_security.settings import SecuritySettings, get_security_settings
 from api_security.ssrf import Resolver, Unresolvable, system_resolver, vetted_request
 from error_handling.problems import ValidationFailed
-from error_handling.retry import Backoff
 from queue_demo import inbox
 from queue_demo.callback_policy import (
     DELIVERED,
@@ -28,7 +27,7 @@ from queue_demo.callback_policy import (
     deliver_with_policy,
 )
 from queue_demo.events import Event, bound_to
-from queue_demo.retry import Attempt, GaveUp, TransientError
+from queue_demo.retry import Attempt, Backoff, GaveUp, TransientError
 from queue_demo.settings import QueueSettings
 
 
@@ -68,9 +67,8 @@ class SendStatusCallbacks:
         self.resolver = resolver
         self.timeout_s = settings.callback_timeout_s
         # The delivery policy (callback_policy.py): a cap on attempts, full-jitter waits between.
-        base_s = max(settings.backoff_base_s, 1e-6)  # error_handling's Backoff wants base > 0
         self.backoff = backoff or Backoff(
-            base_s, max(settings.backoff_cap_s, base_s), settings.max_attempts, float("inf")
+            settings.backoff_base_s, settings.backoff_cap_s, settings.max_attempts
         )
         # Where each callback's state is written for the API to show; None: nowhere.
         self.ledger = ledger
