@@ -54,7 +54,7 @@ class Message(Base):
     from_number: Mapped[str] = mapped_column(String(16))
     to_number: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
-    # queued → sent → delivered | failed; a worker moves it along and bumps updated_at.
+    # queued → sending (its sender's metered slot came) → delivered; a worker moves it along.
     status: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(16))
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 5))
