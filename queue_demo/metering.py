@@ -85,10 +85,15 @@ class Meter:
             return list(events)  # nothing to meter by: a producer that names no sender
         pipe = self.redis.pipeline(transaction=True)
         for event in metered:
-            member = json.dumps({"entry_id": event.entry_id, "fields": event.to_fields()})
+            sender = event.payload["from"]
             await self.reserve(
-                keys=[f"{self.prefix}:tat:{event.payload['from']}", self.parked_key, self.stream],
-                args=[self.interval_us, self.group, event.entry_id, member],
+                keys=[
+                    f"{self.prefix}:tat:{sender}",
+                    f"{self.prefix}:last:{sender}",
+                    self.parked_key,
+                    self.stream,
+                ],
+                args=[self.interval_us, self.group, event.entry_id, parked_member(event)],
                 client=pipe,
             )
         waits = dict(zip((e.entry_id for e in metered), await pipe.execute(), strict=True))
@@ -99,7 +104,8 @@ class Meter:
     async def claim_due(self) -> tuple[list[Parked], float]:
         """Due members, each leased for `lease_ms`; else ([], seconds until the next one or -1)."""
         reply: Any = await self.claim(
-            keys=[self.parked_key], args=[self.settings.lease_ms * 1000, self.settings.batch_size]
+            keys=[self.parked_key, self.prefix],
+            args=[self.settings.lease_ms * 1000, self.settings.batch_size, self.interval_us],
         )
         wait_us, members = int(reply[0]), reply[1:]
         claimed = []
@@ -133,6 +139,14 @@ class Meter:
                 )
             pipe.zrem(self.parked_key, parked.member)
         await pipe.execute()
+
+
+def parked_member(event: Event) -> str:
+    """What the parked set holds: the entry, and its sender for claim_due.lua's spacing check."""
+    fields = event.to_fields()
+    return json.dumps(
+        {"entry_id": event.entry_id, "sender": event.payload["from"], "fields": fields}
+    )
 
 
 class MeteredDelivery:

@@ -10,7 +10,7 @@ from typing import Any
 import redis.asyncio
 
 from queue_demo.events import Event, parse_entry
-from queue_demo.metering import Meter, MeterSettings
+from queue_demo.metering import Meter, MeterSettings, parked_member
 from queue_demo.retry import Attempt, GaveUp
 from queue_demo.settings import QueueSettings
 
@@ -70,8 +70,7 @@ async def test_a_claimed_member_is_leased_and_is_not_claimed_again_before_its_le
     # Rule: claiming moves the score to the lease's end; a second claim finds nothing due.
     meter = Meter(redis_client, settings, MeterSettings(sender_per_second=PER_SECOND))
     event = (await read_events(redis_client, settings, ["+1A"]))[0]
-    member = json.dumps({"entry_id": event.entry_id, "fields": event.to_fields()})
-    await redis_client.zadd(meter.parked_key, {member: 0})  # due long ago
+    await redis_client.zadd(meter.parked_key, {parked_member(event): 0})  # due long ago
 
     claimed, _ = await meter.claim_due()
     again, wait_s = await meter.claim_due()
@@ -81,6 +80,26 @@ async def test_a_claimed_member_is_leased_and_is_not_claimed_again_before_its_le
     assert 0 < wait_s <= settings.lease_ms / 1000
 
 
+async def test_a_backlog_that_fell_due_while_no_worker_ran_still_leaves_one_interval_apart(
+    redis_client: redis.asyncio.Redis, settings: QueueSettings
+) -> None:
+    # Rule: slots in the past are not a licence to flood: one claim per sender per interval, and
+    # the rest move to the next free slots, in their order.
+    meter = Meter(redis_client, settings, MeterSettings(sender_per_second=PER_SECOND))
+    events = await read_events(redis_client, settings, ["+1A", "+1A", "+1A", "+1B"])
+    await redis_client.zadd(meter.parked_key, {parked_member(e): n for n, e in enumerate(events)})
+
+    claimed, _ = await meter.claim_due()
+
+    assert [p.event.payload["from"] for p in claimed] == ["+1A", "+1B"]
+    rest: Any = await redis_client.zrange(meter.parked_key, 0, -1, withscores=True)
+    later = {json.loads(member)["entry_id"]: score for member, score in rest}
+    second, third = later[events[1].entry_id], later[events[2].entry_id]
+    assert third - second == meter.interval_us
+    again, _ = await meter.claim_due()
+    assert again == []
+
+
 async def test_a_parked_message_given_up_on_becomes_one_dead_letter_and_leaves_the_parking_lot(
     redis_client: redis.asyncio.Redis, settings: QueueSettings
 ) -> None:
@@ -88,8 +107,7 @@ async def test_a_parked_message_given_up_on_becomes_one_dead_letter_and_leaves_t
     # with removing the member.
     meter = Meter(redis_client, settings, MeterSettings(sender_per_second=PER_SECOND))
     event = (await read_events(redis_client, settings, ["+1A"]))[0]
-    member = json.dumps({"entry_id": event.entry_id, "fields": event.to_fields()})
-    await redis_client.zadd(meter.parked_key, {member: 0})
+    await redis_client.zadd(meter.parked_key, {parked_member(event): 0})
     claimed, _ = await meter.claim_due()
 
     await meter.finish(claimed, {event.entry_id: GaveUp([Attempt(1, "carrier timed out", 0.0)])})
