@@ -16,6 +16,7 @@ local function fmt(us) return string.format('%.0f', us) end
 
 local due = redis.call('ZRANGEBYSCORE', parked, '-inf', fmt(now), 'LIMIT', 0, count)
 local claimed = {}
+local next_slot = {} -- per sender, in this call: where its next deferred member goes
 
 -- Claim `member` now if its sender has not left within the interval, else move it to the next slot.
 local function claim_or_defer(member, sender)
@@ -29,9 +30,11 @@ local function claim_or_defer(member, sender)
         -- Later messages of this sender are reserved from here on, not from a slot in the past.
         tat = math.max(tat, now + interval_us)
     else
-        local slot = math.max(last + interval_us, tat)
+        -- Right behind the departure that blocks it, and behind any deferred before it in this call.
+        local slot = next_slot[sender] or (last + interval_us)
         redis.call('ZADD', parked, 'XX', fmt(slot), member)
-        tat = slot + interval_us
+        next_slot[sender] = slot + interval_us
+        tat = math.max(tat, slot + interval_us)
     end
     redis.call('SET', tat_key, fmt(tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
 end
