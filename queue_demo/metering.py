@@ -11,6 +11,7 @@ busy sender never holds back another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import redis.asyncio
 import structlog
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.exceptions import RedisError
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +34,7 @@ from queue_demo.settings import QueueSettings
 log = structlog.get_logger(__name__)
 METER_LUA = files("queue_demo").joinpath("meter.lua").read_text()
 CLAIM_DUE_LUA = files("queue_demo").joinpath("claim_due.lua").read_text()
+EXTEND_LEASE_LUA = files("queue_demo").joinpath("extend_lease.lua").read_text()
 # queue_demo's own messages table; a host app with its own table passes a statement of this shape.
 MARK_SENDING = text(
     # Compared as text: a malformed id in the batch must not fail the whole statement.
@@ -72,6 +75,7 @@ class Meter:
         self.parked_key = f"{meter.key_prefix}:parked"
         self.reserve = redis_client.register_script(METER_LUA)
         self.claim = redis_client.register_script(CLAIM_DUE_LUA)
+        self.extend = redis_client.register_script(EXTEND_LEASE_LUA)
         # Set when this worker parks something, so its scheduler looks again at once.
         self.parked = asyncio.Event()
 
@@ -118,6 +122,23 @@ class Meter:
                 log.error("unreadable parked member dropped", member=member, error=str(error))
                 await self.redis.zrem(self.parked_key, member)
         return claimed, (wait_us / 1_000_000 if wait_us >= 0 else -1.0)
+
+    async def keep_leased(self, claimed: Sequence[Parked], done: asyncio.Event) -> None:
+        """Every third of a lease until `done`: extend the members' leases, so a send slower than
+        one lease is not taken for a dead worker's and sent again."""
+        interval_s = self.settings.lease_ms / 3000
+        members = [parked.member for parked in claimed]
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval_s)
+                return
+            try:
+                await self.extend(
+                    keys=[self.parked_key], args=[self.settings.lease_ms * 1000, *members]
+                )
+            except RedisError as error:
+                # A missed beat is not fatal: the next one may land; if none do, the lease ends.
+                log.warning("parked lease extension failed", error=str(error))
 
     async def finish(self, claimed: Sequence[Parked], gave_up: Mapping[str, GaveUp]) -> None:
         """Remove the members that were sent; dead-letter and remove those given up on, atomically."""
@@ -206,12 +227,19 @@ class MeteredDelivery:
         await asyncio.gather(*in_flight)
 
     async def _send_claimed(self, claimed: Sequence[Parked]) -> None:
+        done = asyncio.Event()
+        heartbeat = asyncio.create_task(self.meter.keep_leased(claimed, done))
         try:
             gave_up = await self.send([parked.event for parked in claimed])
         except Exception:
             # The leases run out and the members come back: to this worker or another one.
             log.exception("sending parked messages failed; they return when their lease ends")
             return
+        finally:
+            # Stop it by asking and wait a bounded time, as the consumer stops its heartbeat.
+            done.set()
+            await asyncio.wait({heartbeat}, timeout=self.meter.settings.lease_ms / 3000)
+            heartbeat.cancel()
         await self.meter.finish(claimed, gave_up)
 
 

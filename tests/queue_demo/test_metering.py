@@ -3,16 +3,29 @@ leases that return a claimed member, and a parked message given up on becomes a 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo.events import Event, parse_entry
-from queue_demo.metering import Meter, MeterSettings, parked_member
+from queue_demo.metering import Meter, MeteredDelivery, MeterSettings, parked_member
 from queue_demo.retry import Attempt, GaveUp
 from queue_demo.settings import QueueSettings
+
+
+async def poll(what: str, check: Callable[[], Awaitable[bool | None]], timeout_s: float) -> None:
+    """Ask until `check` is true, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout_s} s"
+        await asyncio.sleep(0.02)
+
 
 PER_SECOND = 4.0  # 250 ms apart: far longer than the test takes between reservations
 
@@ -116,3 +129,50 @@ async def test_a_parked_message_given_up_on_becomes_one_dead_letter_and_leaves_t
     assert [fields["event_id"] for _, fields in letters] == [event.event_id]
     assert letters[0][1]["reason"] == "gave up after 1 attempt(s): carrier timed out"
     assert await redis_client.zcard(meter.parked_key) == 0
+
+
+class HeldSend:
+    """A delivery handler that holds its batch until the test lets go, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        self.calls += 1
+        self.started.set()
+        await self.release.wait()
+        return {}
+
+
+async def test_a_send_slower_than_its_lease_keeps_its_members_and_is_not_sent_twice(
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Rule: while a claimed batch is still being sent, its leases are extended; nobody reclaims it.
+    short = settings.model_copy(update={"lease_ms": 300})
+    meter = Meter(redis_client, short, MeterSettings(sender_per_second=PER_SECOND))
+    event = (await read_events(redis_client, short, ["+1A"]))[0]
+    await redis_client.zadd(meter.parked_key, {parked_member(event): 0})
+    held, stop = HeldSend(), asyncio.Event()
+    scheduler = asyncio.create_task(MeteredDelivery(held, meter, sessions).run_scheduler(stop))
+    await asyncio.wait_for(held.started.wait(), 10)
+    start = await redis_client.time()
+
+    async def three_leases_passed() -> bool | None:
+        now = await redis_client.time()
+        return (now[0] - start[0]) + (now[1] - start[1]) / 1e6 > 0.9 or None
+
+    await poll("three leases", three_leases_passed, timeout_s=10)
+    stolen, _ = await Meter(redis_client, short, MeterSettings()).claim_due()
+    held.release.set()
+
+    async def sent() -> bool | None:
+        return await redis_client.zcard(meter.parked_key) == 0 or None
+
+    await poll("the member's removal", sent, timeout_s=10)
+    stop.set()
+    await scheduler
+    assert stolen == []
+    assert held.calls == 1
