@@ -48,6 +48,7 @@ def enqueue_delivery(stream: str, allowed_networks: Sequence[IPNetwork]) -> Mess
             payload={
                 "message_id": message.sid,
                 "account_sid": message.account_sid,
+                "from": message.from_number,  # the metering key: each number leaves at its own pace
                 "to": message.to_number,
                 "body": message.body,
             },

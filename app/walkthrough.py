@@ -187,13 +187,22 @@ def walk_local() -> None:
         database_url = recreate_schema(services.database_url, SCHEMA)
         log_dir = Path("out/mini_twilio")
         # Each walk's logs are its own: replace the last walk's files rather than append to them.
-        for old_log in log_dir.glob("*.log"):
+        for old_log in [*log_dir.glob("*.log"), *log_dir.glob("*.jsonl")]:
             old_log.unlink()
+        # Metering slow enough to see, and the carrier's record of when each message reached it.
+        from app.metered_drain import SENDER_PER_SECOND, metered_drain  # it imports this module
+
+        carrier_log = log_dir / "carrier.jsonl"
+        metering = {
+            "QUEUE_DEMO_SENDER_PER_SECOND": str(SENDER_PER_SECOND),
+            "QUEUE_DEMO_CARRIER_LOG": str(carrier_log),
+        }
         try:
             print("Starting api, relay, worker and webhook receiver on free loopback ports...")
-            with local_stack(services.redis_url, database_url, log_dir) as stack:
+            with local_stack(services.redis_url, database_url, log_dir, metering) as stack:
                 walked = asyncio.run(walk(stack.api_url, stack.receiver_url, stack.callback_url))
-                for step, name in enumerate(("api", "relay", "worker", "receiver"), start=7):
+                print(f"7. {asyncio.run(metered_drain(stack.api_url, carrier_log))}")
+                for step, name in enumerate(("api", "relay", "worker", "receiver"), start=8):
                     lines = [
                         line for line in stack.log(name).splitlines() if walked.request_id in line
                     ]

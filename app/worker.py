@@ -1,6 +1,7 @@
 """The mini Twilio's worker: queue_demo's consumers, pointed at the REST/GraphQL twin's messages.
 
-One process runs two consumer groups: deliveries (carrier, then status) and status callbacks.
+One process runs two consumer groups: deliveries (carrier, then status) and status callbacks, and
+the metering scheduler that sends each sender's parked messages when their departure slots come.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import redis.asyncio
@@ -27,10 +29,13 @@ from sqlalchemy.ext.asyncio import (
 from backing_services import Settings, get_settings, sqlalchemy_async_url
 from backing_services.resolve import ServiceUnavailable, check_reachable
 from error_handling import configure_logging
+from queue_demo.callback_policy import CallbackLedger, CallbackPolicySettings
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
+from queue_demo.carrier_log import CarrierLogSettings, LoggedCarrier
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
+from queue_demo.metering import Meter, MeteredDelivery, MeterSettings
 from queue_demo.schema import create_tables
 from queue_demo.settings import QueueSettings
 
@@ -40,6 +45,18 @@ MARK_TWIN_DELIVERED = text(
     " WHERE sid = ANY(CAST(:ids AS text[])) AND status <> 'delivered'"
     " RETURNING sid, to_number, status_callback"
 )
+# Metering: a message leaves `queued` for `sending` when its sender's slot comes.
+MARK_TWIN_SENDING = text(
+    "UPDATE messages SET status = 'sending', updated_at = now()"
+    " WHERE sid = ANY(CAST(:ids AS text[])) AND status = 'queued'"
+)
+# The status callback's delivery, on the message the API serves; a delivered one stays delivered.
+RECORD_TWIN_CALLBACK = text(
+    "UPDATE messages SET status_callback_status = :status, status_callback_error = :error,"
+    " updated_at = now() WHERE sid = ANY(CAST(:ids AS text[]))"
+    " AND coalesce(status_callback_status, '') <> 'delivered'"
+)
+Work = Callable[[asyncio.Event], Awaitable[None]]
 log = structlog.get_logger("app.worker")
 
 
@@ -69,28 +86,53 @@ async def connected(settings: Settings) -> AsyncIterator[Connections]:
         await engine.dispose()
 
 
-def consumers(
-    c: Connections, http: httpx.AsyncClient, settings: QueueSettings, name: str
-) -> list[Consumer]:
-    """Deliveries (carrier, then status) and status callbacks, on the twin's `messages` table."""
-    carrier = SimulatedCarrier(
+def make_carrier(settings: QueueSettings) -> SimulatedCarrier:
+    """The simulated carrier; with QUEUE_DEMO_CARRIER_LOG set, one that writes down each call."""
+    path = CarrierLogSettings().carrier_log
+    carrier = SimulatedCarrier if path is None else partial(LoggedCarrier, path)
+    return carrier(
         delay_s=settings.carrier_delay_s,
         failure_rate=settings.carrier_failure_rate,
         poison_numbers=settings.poison_numbers,
     )
+
+
+def consumers(
+    c: Connections, http: httpx.AsyncClient, settings: QueueSettings, name: str
+) -> list[Work]:
+    """Deliveries (metered per sender, then carrier and status), the metering scheduler, and status
+    callbacks (with their delivery policy), on the twin's `messages` table."""
     deliver = DeliverMessages(
-        c.sessions, carrier, settings, consumer=name, mark_delivered=MARK_TWIN_DELIVERED
+        c.sessions,
+        make_carrier(settings),
+        settings,
+        consumer=name,
+        mark_delivered=MARK_TWIN_DELIVERED,
+    )
+    metered = MeteredDelivery(
+        deliver,
+        Meter(c.redis, settings, MeterSettings()),
+        c.sessions,
+        mark_sending=MARK_TWIN_SENDING,
+    )
+    callbacks = SendStatusCallbacks(
+        c.sessions,
+        http,
+        settings,
+        backoff=CallbackPolicySettings().backoff(),
+        ledger=CallbackLedger(c.sessions, RECORD_TWIN_CALLBACK),
     )
     return [
-        Consumer(c.redis, deliver, name=name, settings=settings),
+        Consumer(c.redis, metered, name=name, settings=settings).run,
+        metered.run_scheduler,
         Consumer(
             c.redis,
-            SendStatusCallbacks(c.sessions, http, settings),
+            callbacks,
             name=name,
             settings=settings,
             stream=settings.callbacks_stream,
             group=settings.callbacks_group,
-        ),
+        ).run,
     ]
 
 
@@ -105,7 +147,7 @@ async def run(settings: QueueSettings, name: str) -> int:
         running = consumers(c, http, settings, name)
 
         async def all_consumers() -> None:
-            await asyncio.gather(*(consumer.run(stop) for consumer in running))
+            await asyncio.gather(*(work(stop) for work in running))
 
         work = asyncio.create_task(all_consumers())
         stopping = asyncio.create_task(stop.wait())

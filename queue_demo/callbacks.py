@@ -19,8 +19,15 @@ from api_security.settings import SecuritySettings, get_security_settings
 from api_security.ssrf import Resolver, Unresolvable, system_resolver, vetted_request
 from error_handling.problems import ValidationFailed
 from queue_demo import inbox
+from queue_demo.callback_policy import (
+    DELIVERED,
+    FAILED,
+    RETRYING,
+    CallbackLedger,
+    deliver_with_policy,
+)
 from queue_demo.events import Event, bound_to
-from queue_demo.retry import Attempt, Backoff, GaveUp, TransientError, call_with_retries
+from queue_demo.retry import Attempt, Backoff, GaveUp, TransientError
 from queue_demo.settings import QueueSettings
 
 
@@ -49,6 +56,8 @@ class SendStatusCallbacks:
         *,
         security: SecuritySettings | None = None,
         resolver: Resolver = system_resolver,
+        backoff: Backoff | None = None,
+        ledger: CallbackLedger | None = None,
     ) -> None:
         security = security or get_security_settings()
         self.sessions = sessions
@@ -57,9 +66,12 @@ class SendStatusCallbacks:
         self.allowed_networks = security.outbound_allowed_networks
         self.resolver = resolver
         self.timeout_s = settings.callback_timeout_s
-        self.backoff = Backoff(
+        # The delivery policy (callback_policy.py): a cap on attempts, full-jitter waits between.
+        self.backoff = backoff or Backoff(
             settings.backoff_base_s, settings.backoff_cap_s, settings.max_attempts
         )
+        # Where each callback's state is written for the API to show; None: nowhere.
+        self.ledger = ledger
         self.limit = asyncio.Semaphore(settings.concurrency)
 
     async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
@@ -70,10 +82,16 @@ class SendStatusCallbacks:
         todo = [event for event in events if event.event_id not in seen]
         results = await asyncio.gather(*(self._send(event) for event in todo))
         failures = {event.entry_id: r for event, r in zip(todo, results, strict=True) if r}
-        sent = [event.event_id for event in todo if event.entry_id not in failures]
+        sent = [event for event in todo if event.entry_id not in failures]
         if sent:
             async with self.sessions.begin() as session:
-                await inbox.record_new(session, self.inbox_name, sent)
+                await inbox.record_new(session, self.inbox_name, [e.event_id for e in sent])
+                if self.ledger:
+                    await self.ledger.record_in(session, _message_ids(sent), DELIVERED, None)
+        if self.ledger:
+            for event in todo:
+                if failure := failures.get(event.entry_id):
+                    await self.ledger.record(_message_ids([event]), FAILED, str(failure))
         return failures
 
     async def post_once(self, url: str, params: dict[str, str], event: Event) -> None:
@@ -117,12 +135,20 @@ class SendStatusCallbacks:
         async def attempt() -> None:
             await self.post_once(url, params, event)
 
+        async def on_failure(error: str) -> None:
+            if self.ledger:
+                await self.ledger.record([params["MessageSid"]], RETRYING, error)
+
         with bound_to(event):
             if not url.startswith(("http://", "https://")):
                 return GaveUp([Attempt(1, f"callback_url is not http(s): {url!r}", time.time())])
             async with self.limit:
                 try:
-                    await call_with_retries(attempt, self.backoff)
+                    await deliver_with_policy(attempt, self.backoff, on_failure)
                 except GaveUp as error:
                     return error
         return None
+
+
+def _message_ids(events: Sequence[Event]) -> list[str]:
+    return [str(event.payload.get("message_id", "")) for event in events]

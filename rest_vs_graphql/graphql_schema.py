@@ -123,6 +123,9 @@ class Message:
     price: str | None
     date_created: datetime
     date_updated: datetime
+    # The status callback's delivery (retrying, delivered, failed) and its last error, if any.
+    status_callback_status: str | None
+    status_callback_error: str | None
     account_sid: strawberry.Private[str]
     phone_number_sid: strawberry.Private[str]
 
@@ -138,6 +141,8 @@ class Message:
             price=None if row.price is None else str(row.price),
             date_created=row.created_at,
             date_updated=row.updated_at,
+            status_callback_status=row.status_callback_status,
+            status_callback_error=row.status_callback_error,
             account_sid=row.account_sid,
             phone_number_sid=row.phone_number_sid,
         )

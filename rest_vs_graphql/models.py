@@ -54,7 +54,7 @@ class Message(Base):
     from_number: Mapped[str] = mapped_column(String(16))
     to_number: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
-    # queued → sent → delivered | failed; a worker moves it along and bumps updated_at.
+    # queued → sending (its sender's metered slot came) → delivered; a worker moves it along.
     status: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(16))
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 5))
@@ -62,6 +62,9 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Where the worker POSTs status changes (Twilio's StatusCallback); None: nobody is told.
     status_callback: Mapped[str | None] = mapped_column(Text, default=None)
+    # That callback's delivery: retrying → delivered | failed, with the last error (callback_policy).
+    status_callback_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    status_callback_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Conversation(Base):

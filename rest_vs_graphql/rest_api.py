@@ -261,6 +261,17 @@ def message_json(message: Message) -> dict[str, Any]:
         "date_updated": message.updated_at.isoformat(),
         "uri": f"{account_uri}/Messages/{message.sid}.json",
         "phone_number_uri": f"{account_uri}/IncomingPhoneNumbers/{message.phone_number_sid}.json",
+        **status_callback_json(message),
+    }
+
+
+def status_callback_json(message: Message) -> dict[str, Any]:
+    """How the message's status callback is going; absent when it asked for none, as before."""
+    if message.status_callback is None:
+        return {}
+    return {
+        "status_callback_status": message.status_callback_status,
+        "status_callback_error": message.status_callback_error,
     }
 
 
