@@ -35,7 +35,8 @@ def show_list(labs: Sequence[Lab]) -> None:
 
 def failures(outcome: Outcome) -> list[str]:
     """What the student should look at: where each assertion failed, which tests, and the tally."""
-    wanted = re.compile(r"^(FAILED |ERROR |tests/\S+:\d+: )|\d+ (failed|passed|error)")
+    # "ERROR tests/…" is pytest's summary of a test that errored; "ERROR    name:…" is a log record.
+    wanted = re.compile(r"^(FAILED |ERROR tests/|tests/\S+:\d+: )|\d+ (failed|passed|error)")
     return [line for line in outcome.output.splitlines() if wanted.search(line)]
 
 

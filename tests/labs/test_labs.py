@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from labs.__main__ import failures
 from labs.catalog import PAGE_SECTIONS, ROOT, Lab, all_labs
+from labs.sandbox import Outcome
 
 ANSWERS = {
     "rate_limiter", "rest_vs_graphql", "migrations_demo", "cap_theorem", "auth",
@@ -119,3 +121,19 @@ def test_an_unknown_lab_is_refused_in_one_line_listing_the_labs() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("labs: no lab named 'no-such-lab'; the labs are: ")
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_the_failures_shown_are_pytest_s_own_lines_not_log_records_at_error_level() -> None:
+    output = "\n".join(
+        [
+            "ERROR    error_handling.access:request_logging.py:111 {'status': 500}",
+            "tests/auth/test_attacks.py:402: assert 200 == 404",
+            "FAILED tests/auth/test_attacks.py::test_x - assert 200 == 404",
+            "ERROR tests/auth/test_attacks.py::test_y - fixture 'z' not found",
+            "1 failed, 1 error in 1.62s",
+        ]
+    )
+
+    shown = failures(Outcome(1, output))
+
+    assert shown == output.splitlines()[1:]
