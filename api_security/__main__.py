@@ -106,7 +106,9 @@ async def api_keys(client: httpx.AsyncClient, app: FastAPI, settings: SecuritySe
         "4. API keys: SID + secret over HTTP Basic; the secret is shown once and stored as HMAC-SHA256."
     )
     store = ApiKeyStore(app.state.engine, settings.api_key_pepper.get_secret_value())
-    root = await store.create("demo root", ["api-keys:read", "api-keys:write", "messages:write"])
+    root = await store.create(
+        "demo root", ["api-keys:read", "api-keys:write", "messages:write"], owner="ACdemo"
+    )
     print(f"   root key {root.key.sid}, secret {root.secret[:6]}… (never retrievable again)")
     auth = (root.key.sid, root.secret)
     created = await client.post(
@@ -123,6 +125,12 @@ async def api_keys(client: httpx.AsyncClient, app: FastAPI, settings: SecuritySe
         await client.post("/api-keys", auth=auth, json=mass),
     )
     say("a page of 1000 keys", await client.get("/api-keys?limit=1000", auth=auth))
+    # Object-level authorisation: the scope is right, the account is not.
+    other = await store.create("another account", ["api-keys:write"], owner="ACother")
+    say(
+        "another account's key revokes root's key (BOLA)",
+        await client.delete(f"/api-keys/{root.key.sid}", auth=(other.key.sid, other.secret)),
+    )
     say("root revokes the sender key", await client.delete(f"/api-keys/{sender[0]}", auth=auth))
     message = {"to": "+14155550100", "body": "hi"}
     say(

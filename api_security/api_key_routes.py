@@ -103,7 +103,10 @@ def api_key_router(settings: SecuritySettings) -> APIRouter:
         missing = sorted(set(body.scopes) - set(caller.scopes))
         if missing:
             raise Forbidden(ESCALATION.format(missing=", ".join(missing)))
-        new = await store_for(request, settings).create(body.friendly_name, list(body.scopes))
+        # The new key acts for the caller's account: object-level authorisation, not just scopes.
+        new = await store_for(request, settings).create(
+            body.friendly_name, list(body.scopes), owner=caller.owner
+        )
         return NewApiKeyOut(**ApiKeyOut.of(new.key).model_dump(), secret=new.secret)
 
     @router.get("")
@@ -113,14 +116,14 @@ def api_key_router(settings: SecuritySettings) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     ) -> list[ApiKeyOut]:
-        keys = await store_for(request, settings).page(limit, offset)
+        keys = await store_for(request, settings).page(caller.owner, limit, offset)
         return [ApiKeyOut.of(key) for key in keys]
 
     @router.delete("/{sid}", status_code=204, responses=problem_responses(404))
     async def revoke_api_key(
         sid: Annotated[str, Path(pattern=SID_PATTERN)], caller: Writer, request: Request
     ) -> Response:
-        if await store_for(request, settings).revoke(sid) is None:
+        if await store_for(request, settings).revoke(sid, owner=caller.owner) is None:
             raise NotFound(f"No API key {sid}.")
         return Response(status_code=204)
 

@@ -1,6 +1,7 @@
 """How do machines authenticate? Twilio-style API keys: a public SID plus a secret shown once, stored as a hash.
 
 A 256-bit random secret needs no slow hash: HMAC-SHA256 with a server-side pepper, compared in constant time.
+Every key belongs to one account (`owner`), and reads and revocations only ever see that account's keys.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
 
     sid: Mapped[str] = mapped_column(String(34), primary_key=True)
+    # The account the key acts for (Twilio: the Account SID); scopes say what, owner says whose.
+    owner: Mapped[str] = mapped_column(String(64), index=True)
     friendly_name: Mapped[str] = mapped_column(String(64))
     secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
@@ -69,10 +72,11 @@ class ApiKeyStore:
     def _hash(self, secret: str) -> bytes:
         return hmac.new(self._pepper, secret.encode("utf-8"), hashlib.sha256).digest()
 
-    async def create(self, friendly_name: str, scopes: list[str]) -> NewApiKey:
+    async def create(self, friendly_name: str, scopes: list[str], *, owner: str) -> NewApiKey:
         secret = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
         key = ApiKey(
             sid=SID_PREFIX + uuid.uuid4().hex,
+            owner=owner,
             friendly_name=friendly_name,
             secret_hash=self._hash(secret),
             scopes=sorted(set(scopes)),
@@ -108,17 +112,24 @@ class ApiKeyStore:
                 await session.commit()
             return Verdict(key, None)
 
-    async def revoke(self, sid: str) -> ApiKey | None:
+    async def revoke(self, sid: str, *, owner: str) -> ApiKey | None:
+        """Revoke `owner`'s key `sid`; another account's key is as absent as an unknown one."""
         async with AsyncSession(self._engine, expire_on_commit=False) as session:
             key = await session.get(ApiKey, sid)
-            if key is not None and key.revoked_at is None:
+            if key is None or key.owner != owner:
+                return None
+            if key.revoked_at is None:
                 key.revoked_at = datetime.now(UTC)
                 await session.commit()
             return key
 
-    async def page(self, limit: int, offset: int) -> list[ApiKey]:
+    async def page(self, owner: str, limit: int, offset: int) -> list[ApiKey]:
         async with AsyncSession(self._engine) as session:
             rows = await session.scalars(
-                select(ApiKey).order_by(ApiKey.created_at, ApiKey.sid).limit(limit).offset(offset)
+                select(ApiKey)
+                .where(ApiKey.owner == owner)
+                .order_by(ApiKey.created_at, ApiKey.sid)
+                .limit(limit)
+                .offset(offset)
             )
             return list(rows)

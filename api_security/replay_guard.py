@@ -5,6 +5,7 @@ The timestamp bounds how long an id must be remembered; Redis `SET NX EX` rememb
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +15,14 @@ import redis.asyncio
 from api_security.callback_signer import CALLBACK_ID_PARAM, TIMESTAMP_PARAM
 from error_handling.problems import Forbidden
 
-MISSING_STAMP = f"The callback URL must carry one {TIMESTAMP_PARAM} and one {CALLBACK_ID_PARAM}."
+MISSING_STAMP = (
+    f"The callback URL must end with one {TIMESTAMP_PARAM} and one {CALLBACK_ID_PARAM}, as signed."
+)
+# Read from the raw URL, not a parsed query: the signature covers the raw text, so the stamp must be
+# its last characters, in a form that no text slid in from the body could extend.
+STAMP_AT_END = re.compile(
+    rf"[?&]{TIMESTAMP_PARAM}=(?P<timestamp>[0-9]{{1,12}})&{CALLBACK_ID_PARAM}=(?P<id>[0-9a-f]{{32}})\Z"
+)
 STALE = "The callback timestamp is outside the accepted window; it may be a replay."
 REPLAYED = "This callback id was already accepted; replays are refused."
 
@@ -41,21 +49,21 @@ class ReplayGuard:
 
     async def admit(self, url: str) -> None:
         """Return if this callback is fresh and new; raise `Forbidden` saying why not otherwise."""
+        stamp = STAMP_AT_END.search(url)
         query = parse_qs(urlsplit(url).query)
-        stamps, ids = query.get(TIMESTAMP_PARAM, []), query.get(CALLBACK_ID_PARAM, [])
         if (
-            len(stamps) != 1
-            or len(ids) != 1
-            or not (stamps[0].isascii() and stamps[0].isdigit())
-            or not ids[0]
+            stamp is None
+            or len(query.get(TIMESTAMP_PARAM, [])) != 1
+            or len(query.get(CALLBACK_ID_PARAM, [])) != 1
         ):
             raise Forbidden(MISSING_STAMP)
+        timestamp, callback_id = int(stamp["timestamp"]), stamp["id"]
         # Both directions: a timestamp from the future is as suspect as one from the past.
-        if abs(self._clock() - int(stamps[0])) > self._tolerance_s:
+        if abs(self._clock() - timestamp) > self._tolerance_s:
             raise Forbidden(STALE)
         # Remember the id for the whole window on either side; after that the stamp alone refuses it.
         first_use = await self._client.set(
-            self._key_prefix + ids[0], "1", nx=True, ex=2 * self._tolerance_s
+            self._key_prefix + callback_id, "1", nx=True, ex=2 * self._tolerance_s
         )
         if not first_use:
             raise Forbidden(REPLAYED)

@@ -60,8 +60,12 @@ class RequestValidator:
         self._key = auth_token.encode("utf-8")
 
     def compute_signature(self, url: str, params: Params | None = None) -> str:
-        """Base64 HMAC-SHA1 of the URL followed by each name+value, sorted by name then value."""
-        message = url + "".join(name + value for name, value in sorted(_pairs(params or {})))
+        """Base64 HMAC-SHA1 of the URL followed by each name+value, sorted by name then value.
+
+        As twilio-python does (`sorted(set(values))` per name), an identical repeated pair counts once.
+        """
+        pairs = sorted(set(_pairs(params or {})))
+        message = url + "".join(name + value for name, value in pairs)
         digest = hmac.new(self._key, message.encode("utf-8"), hashlib.sha1).digest()
         return base64.b64encode(digest).decode("ascii")
 
@@ -74,11 +78,21 @@ class RequestValidator:
     def validate(self, url: str, params: Params | Body | None, signature: str | None) -> bool:
         """True when `signature` signs this URL and these params (or this raw JSON body).
 
-        The URL is tried as given, without its port and with the scheme's default port, because
+        Every argument is attacker data, so malformed input (a port that is not a number, an
+        unclosed bracket, a lone surrogate) is simply not signed: False, never an exception.
+        """
+        try:
+            return self._validate(url, params, signature)
+        except ValueError:  # UnicodeError is a ValueError too
+            return False
+
+    def _validate(self, url: str, params: Params | Body | None, signature: str | None) -> bool:
+        """The URL is tried as given, without its port and with the scheme's default port, because
         the signer and the receiver often disagree about ports behind load balancers.
         """
         if not signature:
             return False
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port no request could carry
         body_hashes = parse_qs(urlsplit(url).query).get(BODY_HASH_PARAM)
         signed_params: Params
         if isinstance(params, str | bytes):

@@ -30,8 +30,7 @@ def stack_environment(redis_url: str, database_url: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",  # log lines reach the files as they happen
         "LOG_LEVEL": "DEBUG",
         "ERROR_HANDLING_LOG_JSON": "true",
-        # The worker signs with one, the receiver checks with the other: the same secret.
-        "QUEUE_DEMO_CALLBACK_AUTH_TOKEN": CALLBACK_TOKEN,
+        # One secret: the worker signs status callbacks with it, the receiver checks them with it.
         "API_SECURITY_WEBHOOK_AUTH_TOKEN": CALLBACK_TOKEN,
         # The receiver listens on loopback, which the SSRF check refuses unless allowed here.
         "API_SECURITY_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]',

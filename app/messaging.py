@@ -36,6 +36,9 @@ def enqueue_delivery(stream: str, allowed_networks: Sequence[IPNetwork]) -> Mess
 
     async def enqueue(session: AsyncSession, message: Message) -> None:
         if message.status_callback is not None:
+            # Refuse early, with a 422 the sender can read. This is not the guard against SSRF
+            # itself: DNS may answer differently later, so the callback sender checks again at
+            # send time and connects only to the addresses it vetted then.
             await check_outbound_url(message.status_callback, allowed_networks)
         await add_to_outbox(
             session,

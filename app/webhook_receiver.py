@@ -14,8 +14,10 @@ import redis.asyncio
 import structlog
 import uvicorn
 from fastapi import Depends, FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api_security import SignedWebhook, WebhookVerifier, get_security_settings
+from api_security import SignedWebhook, WebhookVerifier, get_security_settings, install_security
 from app.settings import AppSettings
 from backing_services import get_settings
 from error_handling import install_error_handling
@@ -24,8 +26,23 @@ RECEIVED_KEY = "mini-twilio:callbacks-received"
 log = structlog.get_logger("app.webhook_receiver")
 
 
-def create_receiver(redis_url: str) -> FastAPI:
-    verified = WebhookVerifier(get_security_settings(), replay_protection=True)
+class ReceiverSettings(BaseSettings):
+    """The receiver is another party's server: its own host names and body limit (WEBHOOK_RECEIVER_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBHOOK_RECEIVER_", extra="ignore")
+
+    allowed_hosts: list[str] = ["localhost", "127.0.0.1"]
+    # A status callback is four short form fields; anything near this size is not one.
+    max_body_bytes: int = Field(default=16 * 1024, ge=1)
+
+
+def create_receiver(redis_url: str, receiver: ReceiverSettings | None = None) -> FastAPI:
+    receiver = receiver or ReceiverSettings()
+    # The signing secret, trusted proxies and replay window are the API's; hosts and size are ours.
+    security = get_security_settings().model_copy(
+        update={"allowed_hosts": receiver.allowed_hosts, "max_body_bytes": receiver.max_body_bytes}
+    )
+    verified = WebhookVerifier(security, replay_protection=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +73,7 @@ def create_receiver(redis_url: str) -> FastAPI:
         return [json.loads(item) for item in await app.state.redis.lrange(RECEIVED_KEY, 0, -1)]
 
     install_error_handling(app)
+    install_security(app, security)
     return app
 
 
@@ -69,6 +87,9 @@ def main() -> None:
         port=app_settings.port,
         log_config=None,
         access_log=False,
+        # X-Forwarded-* are read by the app itself, only from API_SECURITY_TRUSTED_PROXIES;
+        # uvicorn's default would believe them from any loopback peer and rewrite scheme and client.
+        proxy_headers=False,
     )
 
 

@@ -5,13 +5,18 @@ The two ways are the README's two ways; nothing else is guessed.
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 from backing_services.settings import Settings, get_settings
+from backing_services.urls import libpq_url
 
 HOW_TO_PROVIDE = (
     "start Docker (tests and demos then start throwaway containers), "
@@ -44,6 +49,42 @@ def check_reachable(name: str, url: str, timeout_s: float) -> None:
             f"{name} is not answering at {host}:{port} ({env}): {error.strerror or error}. "
             f"Start it, or unset {env} to use Docker."
         ) from None
+
+
+def check_database_exists(url: str, timeout_s: float) -> None:
+    """Log in to the named database: a server that answers but lacks it is one line, not a traceback."""
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=max(1, math.ceil(timeout_s))):
+            pass
+    except psycopg.OperationalError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise (
+            login_refused(url, error)
+            or ServiceUnavailable(f"PostgreSQL did not answer (DATABASE_URL): {first_line}")
+        ) from None
+
+
+def login_refused(
+    url: str, error: psycopg.OperationalError, source: str = "DATABASE_URL"
+) -> ServiceUnavailable | None:
+    """The one line for a server that answered and refused the login; None if nothing answered.
+
+    `source` names where the URL came from (the variable or a flag), for the message.
+    """
+    message = str(error).strip()
+    if "FATAL:" not in message:
+        return None
+    parsed = make_url(libpq_url(url))
+    where = f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}"
+    # libpq reports the server's FATAL line last; no SQLSTATE reaches us before login.
+    reason = message.splitlines()[-1].split("FATAL:")[-1].strip()
+    if f'database "{parsed.database}" does not exist' in reason:
+        return ServiceUnavailable(
+            f'PostgreSQL at {where} has no database "{parsed.database}" ({source}): '
+            f"create it (createdb -h {parsed.host} -p {parsed.port or 5432} "
+            f"-U {parsed.username or 'postgres'} {parsed.database}) or name one that exists."
+        )
+    return ServiceUnavailable(f"PostgreSQL at {where} refused us ({source}): {reason}.")
 
 
 def docker_answers(timeout_s: float = 2.0) -> bool:
@@ -80,6 +121,7 @@ def resolve_services(stack: ExitStack, settings: Settings | None = None) -> Serv
             database_url = _start_postgres_container(stack)
     check_reachable("Redis", redis_url, settings.service_connect_timeout_s)
     check_reachable("PostgreSQL", database_url, settings.service_connect_timeout_s)
+    check_database_exists(database_url, settings.service_connect_timeout_s)
     return ServiceURLs(redis_url=redis_url, database_url=database_url)
 
 

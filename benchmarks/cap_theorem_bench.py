@@ -26,8 +26,9 @@ from rich.table import Table
 from cap_theorem.__main__ import outcome_table
 from cap_theorem.cluster import primary_and_replica
 from cap_theorem.linearizability import check_register
-from cap_theorem.metrics import summarize
-from cap_theorem.scenarios import MODES, run_scenario
+from cap_theorem.metrics import Summary, summarize
+from cap_theorem.scenarios import MODES, ScenarioRun, run_scenario
+from cap_theorem.sessions import ReadYourWritesSession
 from cap_theorem.settings import CapTheoremSettings
 from cap_theorem.timeline import plot_timeline
 from cap_theorem.workload import KEY
@@ -76,17 +77,31 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.cap_theorem_bench")
-    parser.add_argument(
-        "--writes", type=int, default=500, choices=range(10, 10_001), metavar="10-10000"
-    )
-    parser.add_argument("--partition-s", type=float, default=3.0)
-    args = parser.parse_args()
-    console = Console(width=120)
-    settings = CapTheoremSettings(healthy_s=1.0, partition_s=args.partition_s, healed_s=2.0)
+async def read_your_writes(writes: int, delay_ms: float) -> dict[str, Any]:
+    """One session writes then reads its write: how often could the lagging replica serve it?"""
+    async with primary_and_replica() as cluster:
+        cluster.link.latency_s = delay_ms / 1000
+        session = ReadYourWritesSession(cluster.primary, cluster.replica)
+        from_replica, saw_own_write = 0, 0
+        for value in map(str, range(1, writes + 1)):
+            await session.write(KEY, value)
+            read = await session.read(KEY)
+            from_replica += read.served_by == "replica"
+            saw_own_write += read.value == value
+        return {
+            "link_delay_ms": delay_ms,
+            "writes": writes,
+            "served_by_replica": round(from_replica / writes, 4),
+            "saw_own_write": round(saw_own_write / writes, 4),
+        }
 
-    runs, checker = [], []
+
+def partition_runs(
+    settings: CapTheoremSettings, console: Console
+) -> tuple[list[tuple[ScenarioRun, Summary]], list[dict[str, Any]]]:
+    """Each mode under a partition, and the checker's cost on each history."""
+    runs: list[tuple[ScenarioRun, Summary]] = []
+    checker: list[dict[str, Any]] = []
     for mode in MODES.values():
         run = asyncio.run(run_scenario(mode, settings))
         started = time.perf_counter()
@@ -108,13 +123,16 @@ def main() -> None:
         checker_table.add_row(*(str(value) for value in measured.values()))
     console.print(checker_table)
     plot_timeline(runs, FIGURE)
+    return runs, checker
 
+
+def pacelc_rows(writes: int, console: Console) -> list[dict[str, Any]]:
     rows = [
-        asyncio.run(pacelc(args.writes, delay, wait))
+        asyncio.run(pacelc(writes, delay, wait))
         for delay in LINK_DELAYS_MS
         for wait in (False, True)
     ]
-    table = Table(title=f"PACELC, no partition: {args.writes} sequential writes per row")
+    table = Table(title=f"PACELC, no partition: {writes} sequential writes per row")
     for column in ("link delay", "write", "p50 ms", "p99 ms", "replica had it", "unacknowledged"):
         table.add_column(column, justify="right")
     for row in rows:
@@ -127,37 +145,60 @@ def main() -> None:
             str(row["unacknowledged"]),
         )
     console.print(table)
+    return rows
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "machine": machine(),
-                "settings": settings.model_dump(mode="json"),
-                "scenarios": [
-                    {
-                        "mode": s.mode,
-                        "ok": s.ok,
-                        "failed": s.failed,
-                        "availability": round(s.availability, 4),
-                        "stale_reads": s.stale_reads,
-                        "lost_acknowledged_writes": s.lost_writes,
-                        "checker": s.verdict.label,
-                        "first_violation": None
-                        if s.verdict.linearizable
-                        else s.verdict.explanation,
-                        "p50_read_ms": s.p50_read_ms and round(s.p50_read_ms, 3),
-                        "p50_write_ms": s.p50_write_ms and round(s.p50_write_ms, 3),
-                    }
-                    for _, s in runs
-                ],
-                "checker": checker,
-                "pacelc": rows,
-            },
-            indent=2,
+
+def session_rows(writes: int, console: Console) -> list[dict[str, Any]]:
+    rows = [asyncio.run(read_your_writes(writes, delay)) for delay in LINK_DELAYS_MS]
+    table = Table(title=f"Read-your-writes session: {writes} writes, each read back at once")
+    for column in ("link delay", "served by the replica", "saw its own write"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            f"{row['link_delay_ms']:.0f} ms",
+            f"{row['served_by_replica']:.1%}",
+            f"{row['saw_own_write']:.1%}",
         )
-        + "\n"
+    console.print(table)
+    return rows
+
+
+def scenario_record(summary: Summary) -> dict[str, Any]:
+    return {
+        "mode": summary.mode,
+        "ok": summary.ok,
+        "failed": summary.failed,
+        "availability": round(summary.availability, 4),
+        "stale_reads": summary.stale_reads,
+        "lost_acknowledged_writes": summary.lost_writes,
+        "checker": summary.verdict.label,
+        "first_violation": None if summary.verdict.linearizable else summary.verdict.explanation,
+        "p50_read_ms": summary.p50_read_ms and round(summary.p50_read_ms, 3),
+        "p50_write_ms": summary.p50_write_ms and round(summary.p50_write_ms, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cap_theorem_bench")
+    parser.add_argument(
+        "--writes", type=int, default=500, choices=range(10, 10_001), metavar="10-10000"
     )
+    parser.add_argument("--partition-s", type=float, default=3.0)
+    args = parser.parse_args()
+    console = Console(width=120)
+    settings = CapTheoremSettings(healthy_s=1.0, partition_s=args.partition_s, healed_s=2.0)
+
+    runs, checker = partition_runs(settings, console)
+    results = {
+        "machine": machine(),
+        "settings": settings.model_dump(mode="json"),
+        "scenarios": [scenario_record(summary) for _, summary in runs],
+        "checker": checker,
+        "pacelc": pacelc_rows(args.writes, console),
+        "read_your_writes": session_rows(args.writes, console),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     console.print(f"Wrote {RESULTS} and {FIGURE}", markup=False)
 
 

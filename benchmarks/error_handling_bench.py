@@ -174,22 +174,23 @@ def simulate_herd(clients: int, capacity: int, jitter: bool, seed: int) -> dict[
     """
     backoff = Backoff(base_s=0.01, cap_s=1.0, max_attempts=20, deadline_s=60)
     draw = random.Random(seed)
-    pending = [(0.0, client, backoff.ceilings()) for client in range(clients)]
+    pending = [(0.0, client, 0) for client in range(clients)]  # (when, who, failures so far)
     calls, gave_up, finished_at, window_load = 0, 0, 0.0, dict[int, int]()
     while pending:
         pending.sort(key=lambda item: item[0])
-        at, client, ceilings = pending.pop(0)
+        at, client, failures = pending.pop(0)
         calls += 1
         window = int(at / 0.01)
         window_load[window] = window_load.get(window, 0) + 1
         if window_load[window] <= capacity:
             finished_at = max(finished_at, at)
             continue
-        ceiling = next(ceilings, None)
-        if ceiling is None:
+        failures += 1
+        if failures >= backoff.max_attempts:
             gave_up += 1
             continue
-        pending.append((at + (draw.random() * ceiling if jitter else ceiling), client, ceilings))
+        ceiling = backoff.ceiling(failures)
+        pending.append((at + (draw.random() * ceiling if jitter else ceiling), client, failures))
     return {
         "calls": calls,
         "calls_per_client": calls / clients,

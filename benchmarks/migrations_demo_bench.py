@@ -74,7 +74,7 @@ def main() -> None:
     with services_for_demo() as services:
         for blocker_s in (args.blocker_s, 0.0):
             for path in ("naive", "safe"):
-                chosen: MigrationPath = path  # type: ignore[assignment]
+                chosen: MigrationPath = path
                 console.print(
                     f"{path} path, {args.rows:,} rows, long transaction {blocker_s:g} s …"
                 )

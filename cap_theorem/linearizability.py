@@ -1,12 +1,13 @@
 """Was this history linearizable? Search for one order of the operations that a single register
-could have produced, respecting real time (Wing & Gong, with Lowe's memoization); else say where it broke.
+could have produced, respecting real time (Wing & Gong, with Lowe's memoization); else name the
+first operation, in order of completion, that no order can explain.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cap_theorem.history import Operation
 
@@ -16,15 +17,80 @@ class Verdict:
     linearizable: bool | None  # None: the search budget ran out before an answer
     explanation: str
     states_explored: int
+    culprit: Operation | None = None  # when not linearizable: the first operation that breaks it
 
     @property
     def label(self) -> str:
         return {True: "linearizable", False: "NOT linearizable", None: "unknown"}[self.linearizable]
 
 
+@dataclass(frozen=True)
+class _Search:
+    linearizable: bool | None
+    states_explored: int
+    values_when_placeable: frozenset[int | None]  # what the register held whenever `watch` could go
+
+
 def check_register(
     operations: Sequence[Operation], *, initial: int | None = None, max_states: int = 300_000
 ) -> Verdict:
+    """Search every order; if none fits, find the shortest prefix (by completion) that breaks."""
+    result = _search(operations, initial, max_states)
+    if result.linearizable is True:
+        return Verdict(True, "every operation fits one order", result.states_explored)
+    if result.linearizable is None:
+        return Verdict(None, f"gave up after {max_states:,} states", result.states_explored)
+    completed = sorted((op for op in operations if op.status == "ok"), key=_completion_order)
+    count = _shortest_failing_prefix(operations, completed, initial, max_states)
+    culprit = completed[count - 1]
+    # Re-run that prefix, watching the culprit, to say what the register held when it could run.
+    prefix = _trust_first(operations, completed[:count])
+    watched = _search(prefix, initial, max_states, watch=culprit)
+    explanation = _explain(culprit, watched.values_when_placeable, _relevant(operations))
+    return Verdict(False, explanation, result.states_explored, culprit)
+
+
+def _shortest_failing_prefix(
+    operations: Sequence[Operation], completed: list[Operation], initial: int | None, limit: int
+) -> int:
+    """How many of the first ok operations to complete it takes before no order fits.
+
+    A prefix trusts the outcomes of the first k operations to complete and treats the rest as
+    unknown (a relaxation), so a longer prefix can only be harder to fit: binary search applies.
+    Ties in completion go by invocation, then by input order, so the answer is deterministic.
+    """
+    low, high = 1, len(completed)  # the whole history, trusting every outcome, is known to fail
+    while low < high:
+        middle = (low + high) // 2
+        if (
+            _search(_trust_first(operations, completed[:middle]), initial, limit).linearizable
+            is False
+        ):
+            high = middle
+        else:  # fits, or the budget ran out: only a prefix proven to fail is ever named
+            low = middle + 1
+    return high
+
+
+def _completion_order(op: Operation) -> tuple[float, float]:
+    return _end(op), op.invoked
+
+
+def _trust_first(operations: Sequence[Operation], trusted: list[Operation]) -> list[Operation]:
+    """The history as known when the last trusted operation completed: later outcomes unknown."""
+    keep = {id(op) for op in trusted}
+    return [
+        op if op.status != "ok" or id(op) in keep else replace(op, status="info")
+        for op in operations
+    ]
+
+
+def _search(
+    operations: Sequence[Operation],
+    initial: int | None,
+    max_states: int,
+    watch: Operation | None = None,
+) -> _Search:
     """Depth-first search over linearization orders; a state is (which ops are placed, value).
 
     An operation may be placed next only if no unplaced operation completed before it was invoked.
@@ -32,21 +98,18 @@ def check_register(
     ops = _relevant(operations)
     ends = [math.inf if op.status == "info" else _end(op) for op in ops]
     must_place = sum(op.status == "ok" for op in ops)
+    watched = next((i for i, op in enumerate(ops) if op is watch), -1)
     start = (0, initial, 0)  # (bitmask of placed ops, register value, ok ops placed)
-    stack, seen = [start], {start[:2]}
-    frontier, stuck_at, stuck_values = -math.inf, -1, set[int | None]()
+    stack, seen, values = [start], {start[:2]}, set[int | None]()
     while stack:
         placed, value, placed_ok = stack.pop()
         if placed_ok == must_place:
-            return Verdict(True, "every operation fits one order", len(seen))
+            return _Search(True, len(seen), frozenset(values))
         if len(seen) > max_states:
-            return Verdict(None, f"gave up after {max_states:,} states", len(seen))
-        candidates, earliest_end, blocker = _placeable(ops, ends, placed)
-        # Remember the furthest point in time any order reached, to explain a failure there.
-        if earliest_end > frontier:
-            frontier, stuck_at, stuck_values = earliest_end, blocker, set()
-        if earliest_end == frontier:
-            stuck_values.add(value)
+            return _Search(None, len(seen), frozenset(values))
+        candidates = _placeable(ops, ends, placed)
+        if watched in candidates:
+            values.add(value)
         for index in reversed(candidates):  # the stack pops the earliest-invoked first
             op = ops[index]
             if op.kind == "read" and op.value != value:
@@ -55,7 +118,7 @@ def check_register(
             if state[:2] not in seen:
                 seen.add(state[:2])
                 stack.append(state)
-    return Verdict(False, _explain(ops[stuck_at], stuck_values, ops), len(seen))
+    return _Search(False, len(seen), frozenset(values))
 
 
 def _end(op: Operation) -> float:
@@ -79,12 +142,10 @@ def _relevant(operations: Sequence[Operation]) -> list[Operation]:
     return sorted(kept, key=lambda op: op.invoked)
 
 
-def _placeable(
-    ops: list[Operation], ends: list[float], placed: int
-) -> tuple[list[int], float, int]:
-    """The unplaced ops invoked before the earliest unplaced completion, that completion, and its op."""
+def _placeable(ops: list[Operation], ends: list[float], placed: int) -> list[int]:
+    """The unplaced ops invoked before the earliest completion among unplaced ops."""
     first_unplaced = (~placed & (placed + 1)).bit_length() - 1
-    earliest_end, blocker, candidates = math.inf, -1, []
+    earliest_end, candidates = math.inf, []
     # Ops are sorted by invocation, so once one starts after the earliest end, all later ones do.
     for index in range(first_unplaced, len(ops)):
         if ops[index].invoked > earliest_end:
@@ -92,19 +153,24 @@ def _placeable(
         if placed >> index & 1:
             continue
         candidates.append(index)
-        if ends[index] < earliest_end:
-            earliest_end, blocker = ends[index], index
-    return [i for i in candidates if ops[i].invoked <= earliest_end], earliest_end, blocker
+        earliest_end = min(earliest_end, ends[index])
+    return [i for i in candidates if ops[i].invoked <= earliest_end]
 
 
-def _explain(stuck: Operation, values: set[int | None], ops: list[Operation]) -> str:
-    could_hold = " or ".join("nothing" if v is None else str(v) for v in sorted(values, key=str))
-    message = f"{stuck.describe()}, but by then the register could only hold {could_hold}"
-    if stuck.kind != "read":
+def _explain(culprit: Operation, values: frozenset[int | None], ops: list[Operation]) -> str:
+    if culprit.kind == "write" or culprit.value in values or not values:
+        # It could have run then, but only at the cost of an operation that completed before it.
+        message = f"{culprit.describe()} fits no order with what completed before it"
+    else:
+        could_hold = " or ".join(
+            "nothing" if v is None else str(v) for v in sorted(values, key=str)
+        )
+        message = f"{culprit.describe()}, but by then the register could only hold {could_hold}"
+    if culprit.kind == "write":
         return message
-    writer = next((op for op in ops if op.kind == "write" and op.value == stuck.value), None)
-    if stuck.value is not None and writer is None:
-        return f"{message}: no write of {stuck.value} succeeded"
+    writer = next((op for op in ops if op.kind == "write" and op.value == culprit.value), None)
+    if culprit.value is not None and writer is None:
+        return f"{message}: no write of {culprit.value} succeeded"
     if writer is not None and writer.status != "ok":
         return message
     # Stale: a write that began after the value's own write ended, and ended before the read began.
@@ -114,7 +180,7 @@ def _explain(stuck: Operation, values: set[int | None], ops: list[Operation]) ->
         if op.kind == "write"
         and op.status == "ok"
         and (writer is None or op.invoked > _end(writer))
-        and _end(op) < stuck.invoked
+        and _end(op) < culprit.invoked
     ]
     if not newer:
         return message

@@ -64,84 +64,100 @@ class Demo:
         return response
 
 
+async def show_error_shapes(demo: Demo) -> None:
+    """Steps 1–3: each failure the client can meet, and how loudly the service logs it."""
+    await demo.send(
+        "1. A validation error: 422 problem+json listing each field; a warning, not an error",
+        "POST",
+        "/messages",
+        json={"to": "555-0100", "body": ""},
+    )
+    await demo.send(
+        "2. A lookup of something that does not exist: 404 problem",
+        "GET",
+        f"/messages/msg_{'0' * 32}",
+    )
+    await demo.send(
+        "3. A crash: the client gets an error_id only; the log has the traceback under that id",
+        "GET",
+        "/crash",
+    )
+
+
+async def show_idempotent_post(demo: Demo, key: str) -> str:
+    """Steps 4–6: a POST made safe to retry by its Idempotency-Key; returns the message's id."""
+    message = {"to": "+14155550100", "body": "Your code is 123456"}
+    first = await demo.send(
+        f"4. An idempotent POST (Idempotency-Key: {key}), sent with a request id of our own",
+        "POST",
+        "/messages",
+        json=message,
+        headers={"Idempotency-Key": key, "X-Request-ID": f"req-{key}"},
+    )
+    await demo.send(
+        "5. The answer was lost; the client retries with the same key: replayed, not re-sent",
+        "POST",
+        "/messages",
+        json=message,
+        headers={"Idempotency-Key": key},
+    )
+    await demo.send(
+        "6. Same key, different body: a client bug, refused with 422",
+        "POST",
+        "/messages",
+        json={**message, "body": "other"},
+        headers={"Idempotency-Key": key},
+    )
+    return str(first.json()["id"])
+
+
+async def show_worker_keeps_the_request_id(demo: Demo, store: redis.asyncio.Redis) -> None:
+    """Step 7: the queued message carries the API's ids, and the worker logs under them."""
+    print("\n▶ 7. The worker delivers the queued message; its lines carry the API's request id")
+    await deliver_pending(store)
+    demo.show_logs("worker logged")
+
+
+async def show_retry_with_backoff(demo: Demo) -> None:
+    """Step 8: a flaky upstream, retried with full-jitter backoff because the call is idempotent."""
+    print(
+        "\n▶ 8. A flaky upstream: retried with full-jitter backoff, only because it is idempotent"
+    )
+    failures = iter([ConnectionError("carrier reset"), ConnectionError("carrier reset")])
+
+    async def carrier_status() -> str:
+        error = next(failures, None)
+        if error:
+            raise error
+        return "delivered"
+
+    outcome = await retry(
+        carrier_status,
+        idempotent=True,
+        transient=(ConnectionError,),
+        backoff=Backoff(base_s=0.05, cap_s=0.2, deadline_s=2),
+    )
+    print(f"  result: {outcome}")
+    demo.show_logs("helper logged")
+
+
 async def run(redis_url: str, raw: bool) -> None:
+    """The steps in order, against an in-process app on the real Redis; leaves no keys behind."""
     logs = io.StringIO()
     configure_logging(json=True, stream=logs)
-    logging.getLogger("httpx").setLevel(
-        logging.WARNING
-    )  # the demo client's lines, not the service's
+    # The demo client's own lines would crowd out the service's.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     store = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
     key = f"demo-{uuid.uuid4().hex[:8]}"
     created: list[str] = []
     try:
-        app = create_demo_app(store)
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=create_demo_app(store))
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
             demo = Demo(client, logs, raw)
-            await demo.send(
-                "1. A validation error: 422 problem+json listing each field; a warning, not an error",
-                "POST",
-                "/messages",
-                json={"to": "555-0100", "body": ""},
-            )
-            await demo.send(
-                "2. A lookup of something that does not exist: 404 problem",
-                "GET",
-                f"/messages/msg_{'0' * 32}",
-            )
-            await demo.send(
-                "3. A crash: the client gets an error_id only; the log has the traceback under that id",
-                "GET",
-                "/crash",
-            )
-            message = {"to": "+14155550100", "body": "Your code is 123456"}
-            first = await demo.send(
-                f"4. An idempotent POST (Idempotency-Key: {key}), sent with a request id of our own",
-                "POST",
-                "/messages",
-                json=message,
-                headers={"Idempotency-Key": key, "X-Request-ID": f"req-{key}"},
-            )
-            created.append(first.json()["id"])
-            await demo.send(
-                "5. The answer was lost; the client retries with the same key: replayed, not re-sent",
-                "POST",
-                "/messages",
-                json=message,
-                headers={"Idempotency-Key": key},
-            )
-            await demo.send(
-                "6. Same key, different body: a client bug, refused with 422",
-                "POST",
-                "/messages",
-                json={**message, "body": "other"},
-                headers={"Idempotency-Key": key},
-            )
-            print(
-                "\n▶ 7. The worker delivers the queued message; its lines carry the API's request id"
-            )
-            await deliver_pending(store)
-            demo.show_logs("worker logged")
-
-            print(
-                "\n▶ 8. A flaky upstream: retried with full-jitter backoff, only because it is idempotent"
-            )
-            failures = iter([ConnectionError("carrier reset"), ConnectionError("carrier reset")])
-
-            async def carrier_status() -> str:
-                error = next(failures, None)
-                if error:
-                    raise error
-                return "delivered"
-
-            outcome = await retry(
-                carrier_status,
-                idempotent=True,
-                transient=(ConnectionError,),
-                backoff=Backoff(base_s=0.05, cap_s=0.2, deadline_s=2),
-            )
-            print(f"  result: {outcome}")
-            demo.show_logs("helper logged")
+            await show_error_shapes(demo)
+            created.append(await show_idempotent_post(demo, key))
+            await show_worker_keeps_the_request_id(demo, store)
+            await show_retry_with_backoff(demo)
             print(
                 "\nOne request id joins the client's view, the API's lines and the worker's lines."
             )

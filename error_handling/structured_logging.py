@@ -11,7 +11,6 @@ from typing import Any, TextIO
 
 import structlog
 
-from backing_services import get_settings
 from error_handling.redaction import redact_secrets
 from error_handling.settings import ErrorHandlingSettings
 
@@ -29,6 +28,10 @@ def configure_logging(
 
     `stream` defaults to stdout (twelve-factor: the platform collects it).
     """
+    # Imported here, not at the top: the backing_services package loads SQLAlchemy for its URL
+    # helpers, and a module that only formats log lines should not cost its importers that.
+    from backing_services.settings import get_settings
+
     global _installed_handler
     shared = get_settings()
     if json is None:

@@ -10,15 +10,16 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
-from error_handling.retry import Backoff
+from error_handling.retry import Backoff, parse_retry_after, retry
 from microservices.accounts import NewAccount
 from microservices.bulkhead import Bulkhead
 from microservices.circuit_breaker import CircuitBreaker
+from microservices.deadlines import Deadline
 from microservices.failures import UpstreamError
 from microservices.messages import AccountView
 from microservices.retry_budget import RetryBudget
@@ -79,8 +80,7 @@ class AccountsClient:
             DEPENDENCY, settings.bulkhead_max_concurrent, settings.bulkhead_max_wait_s
         )
         self.budget = RetryBudget(settings.retry_ratio, settings.retry_reserve)
-        # error_handling's Backoff gives the full-jitter ceilings; the loop is ours because each
-        # retry must first ask the budget, which error_handling.retry has no place for.
+        # error_handling's one backoff; each retry also asks the budget (`may_retry` below).
         self.backoff = Backoff(
             settings.backoff_base_s,
             max(settings.backoff_cap_s, settings.backoff_base_s),
@@ -94,12 +94,16 @@ class AccountsClient:
         self.retry_delays: list[float] = []
 
     async def get_account(
-        self, account_id: uuid.UUID, *, traceparent: str | None = None
+        self,
+        account_id: uuid.UUID,
+        *,
+        traceparent: str | None = None,
+        deadline: Deadline | None = None,
     ) -> AccountView | None:
-        """Idempotent: a read, so retried on a transient failure."""
+        """Idempotent: a read, so retried on a transient failure, within the caller's `deadline`."""
         headers = {"traceparent": traceparent} if traceparent else {}
         response = await self._call(
-            "GET", f"/accounts/{account_id}", idempotent=True, headers=headers
+            "GET", f"/accounts/{account_id}", idempotent=True, headers=headers, deadline=deadline
         )
         if response.status_code == 404:
             return None
@@ -142,35 +146,56 @@ class AccountsClient:
         idempotent: bool,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        deadline: Deadline | None = None,
     ) -> httpx.Response:
         self.stats.calls += 1
+        if deadline is not None and deadline.remaining_s() <= 0:
+            raise UpstreamError(DEPENDENCY, f"the caller's deadline passed before {method} {path}")
         async with self.bulkhead.slot():
             self.budget.record_request()
-            deadline = self.clock() + self.backoff.deadline_s
-            ceilings = self.backoff.ceilings() if idempotent else iter(())
-            while True:
-                try:
-                    return await self._attempt(method, path, json, headers)
-                except UpstreamError:
-                    ceiling = next(ceilings, None)
-                    if ceiling is None:
-                        raise  # out of attempts, or not safe to repeat
-                    delay = self.rng.random() * ceiling  # full jitter
-                    if self.clock() + delay > deadline or not self.budget.try_spend():
-                        raise
-                    self.retry_delays.append(delay)
-                    await self.sleep(delay)
+            backoff = self.backoff
+            if deadline is not None:
+                # Retries end with the caller's patience if that is shorter than ours; taken just
+                # before `retry` starts its own clock, so the two deadlines are the same instant.
+                remaining = max(deadline.remaining_s(), 1e-9)
+                backoff = replace(backoff, deadline_s=min(backoff.deadline_s, remaining))
+            # Not CircuitOpen: the breaker has said no, asking again at once is pointless.
+            return await retry(
+                lambda: self._attempt(method, path, json, headers, deadline),
+                idempotent=idempotent,
+                transient=(UpstreamError,),
+                backoff=backoff,
+                may_retry=self.budget.try_spend,
+                retry_after=_server_retry_after,
+                sleep=self._wait,
+                clock=self.clock,
+                rand=self.rng.random,
+            )
+
+    async def _wait(self, delay: float) -> None:
+        self.retry_delays.append(delay)
+        await self.sleep(delay)
 
     async def _attempt(
-        self, method: str, path: str, json: Any, headers: dict[str, str] | None
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        headers: dict[str, str] | None,
+        deadline: Deadline | None,
     ) -> httpx.Response:
         if self.breaker:
             self.breaker.before_call()  # CircuitOpen here: no request, no retry
         self.stats.attempts += 1
+        limit_s = self.settings.total_timeout_s
+        if deadline is not None:
+            # The provider learns how long we will wait, and we wait no longer ourselves.
+            limit_s = min(limit_s, deadline.remaining_s())
+            headers = {**(headers or {}), **deadline.header()}
         try:
             # httpx's timeouts are per phase (connect, read, …); a slow trickle could outlast
             # them all, so the attempt as a whole is bounded too.
-            async with asyncio.timeout(self.settings.total_timeout_s):
+            async with asyncio.timeout(limit_s):
                 response = await self.http.request(method, path, json=json, headers=headers)
         except (httpx.TransportError, TimeoutError) as error:
             self._record(ok=False)
@@ -182,7 +207,11 @@ class AccountsClient:
             raise
         if response.status_code >= 500:
             self._record(ok=False)
-            raise UpstreamError(DEPENDENCY, f"{response.status_code} on {method} {path}")
+            raise UpstreamError(
+                DEPENDENCY,
+                f"{response.status_code} on {method} {path}",
+                retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
+            )
         self._record(ok=True)  # a 4xx is a healthy dependency saying no
         return response
 
@@ -194,3 +223,7 @@ class AccountsClient:
                 self.breaker.record_success()
             else:
                 self.breaker.record_failure()
+
+
+def _server_retry_after(error: BaseException) -> float | None:
+    return error.retry_after_s if isinstance(error, UpstreamError) else None

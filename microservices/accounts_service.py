@@ -18,6 +18,7 @@ from backing_services import sqlalchemy_async_url
 from error_handling.problems import Forbidden, NotFound, install_problem_handlers
 from microservices.accounts import Account, NewAccount, create_account, find_account
 from microservices.app_state import SessionsDep, attach
+from microservices.deadlines import enforce_incoming_deadline
 from microservices.faults import FaultInjector, FaultReport, Faults
 from microservices.schema import create_tables
 from microservices.settings import MicroservicesSettings
@@ -99,6 +100,8 @@ def create_accounts_app(
     install_problem_handlers(app)
     if settings.fault_injection:
         app.middleware("http")(injector.middleware)
+    # Added last, so it runs first: a request whose caller gave up never reaches the rest.
+    app.middleware("http")(enforce_incoming_deadline)
     app.include_router(router)
     app.include_router(admin_router)
     return app

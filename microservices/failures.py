@@ -24,4 +24,11 @@ class BulkheadFull(DependencyFailed):
 
 
 class UpstreamError(DependencyFailed):
-    """Called and failed: a timeout, a refused connection or a 5xx, after any retries."""
+    """Called and failed: a timeout, a refused connection or a 5xx, after any retries.
+
+    `retry_after_s` is the dependency's own `Retry-After`, when it sent one.
+    """
+
+    def __init__(self, dependency: str, reason: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(dependency, reason)
+        self.retry_after_s = retry_after_s

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.middleware.base import RequestResponseEndpoint
 
 from error_handling.problems import problem_response
+from microservices.deadlines import HEADER as TIMEOUT_HEADER
 
 ADMIN_PREFIX = "/admin/"
 INJECTED_ERROR = "injected fault: the accounts service failed on purpose"
@@ -24,12 +25,16 @@ class Faults(BaseModel):
 
     latency_s: float = Field(default=0.0, ge=0, le=10, description="added before answering")
     error_rate: float = Field(default=0.0, ge=0, le=1, description="share answered with a 503")
+    retry_after_s: int | None = Field(
+        default=None, ge=0, le=3600, description="sent as `Retry-After` with each injected 503"
+    )
     outage: bool = Field(default=False, description="accept, then never answer until switched off")
 
 
 class FaultReport(Faults):
     requests: dict[str, int] = Field(description="non-admin requests received, by method")
     last_traceparent: str | None = Field(description="the trace header of the latest request")
+    last_timeout_ms: str | None = Field(description="the deadline header of the latest request")
 
 
 class FaultInjector:
@@ -39,6 +44,7 @@ class FaultInjector:
         self.faults = Faults()
         self.requests: Counter[str] = Counter()
         self.last_traceparent: str | None = None
+        self.last_timeout_ms: str | None = None
         self._random = random.Random(seed)
         self._outage_over = asyncio.Event()
         self._outage_over.set()
@@ -56,6 +62,7 @@ class FaultInjector:
             **self.faults.model_dump(),
             requests=dict(self.requests),
             last_traceparent=self.last_traceparent,
+            last_timeout_ms=self.last_timeout_ms,
         )
 
     def release(self) -> None:
@@ -67,10 +74,14 @@ class FaultInjector:
             return await call_next(request)
         self.requests[request.method] += 1
         self.last_traceparent = request.headers.get("traceparent")
+        self.last_timeout_ms = request.headers.get(TIMEOUT_HEADER)
         # A black hole, not a refusal: the worst outage is one where the caller must time out.
         await self._outage_over.wait()
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
         if self._random.random() < self.faults.error_rate:
-            return problem_response(503, INJECTED_ERROR, slug="upstream-unavailable")
+            response = problem_response(503, INJECTED_ERROR, slug="upstream-unavailable")
+            if self.faults.retry_after_s is not None:
+                response.headers["Retry-After"] = str(self.faults.retry_after_s)
+            return response
         return await call_next(request)

@@ -20,6 +20,8 @@ from error_handling.problems import UpstreamUnavailable, install_problem_handler
 from error_handling.traceparent import TraceParent, new_traceparent, parse_traceparent
 from microservices.accounts_client import AccountsClient
 from microservices.billing import MESSAGE_SENT, Charge
+from microservices.deadlines import HEADER as TIMEOUT_HEADER
+from microservices.deadlines import Deadline, parse_timeout_ms
 from microservices.failures import DependencyFailed
 from microservices.fallback import LastKnownAccounts
 from microservices.messages import (
@@ -51,11 +53,13 @@ class MessagesService:
         self.last_known = LastKnownAccounts(settings.fallback_max_age_s)
 
     async def check_account(
-        self, account_id: uuid.UUID, span: TraceParent
+        self, account_id: uuid.UUID, span: TraceParent, deadline: Deadline | None = None
     ) -> tuple[AccountView | None, Literal["live", "cached"]]:
         try:
             # The call to accounts is a child span of this request: one trace across both services.
-            account = await self.client.get_account(account_id, traceparent=str(span.child()))
+            account = await self.client.get_account(
+                account_id, traceparent=str(span.child()), deadline=deadline
+            )
         except DependencyFailed as error:
             cached = self.last_known.recall(account_id)
             if cached is None:
@@ -69,9 +73,11 @@ class MessagesService:
             self.last_known.remember(account)
         return account, "live"
 
-    async def send(self, send: SendMessage, span: TraceParent) -> SentMessage:
+    async def send(
+        self, send: SendMessage, span: TraceParent, deadline: Deadline | None = None
+    ) -> SentMessage:
         """Check, store, and leave the billing event in the outbox, carrying the request's trace."""
-        account, check = await self.check_account(send.account_id, span)
+        account, check = await self.check_account(send.account_id, span, deadline)
         ensure_may_send(account, send.account_id, self.settings.price_cents)
         message_id = uuid.uuid4()
         async with self.sessions.begin() as session:
@@ -140,12 +146,20 @@ def create_messages_app(
         send: SendMessage,
         messages: ServiceDep,
         traceparent: Annotated[str | None, Header()] = None,
+        # Infrastructure, like traceparent, but kept out of the published contract: a client that
+        # sends it asks for a 5xx when time runs out, which a schema fuzzer should not provoke.
+        timeout_ms: Annotated[
+            str | None, Header(alias=TIMEOUT_HEADER, include_in_schema=False)
+        ] = None,
     ) -> SentMessage:
         # The event carries this request's trace onward, so billing's work joins the same trace
         # even though it happens later, in another process.
         parent = parse_traceparent(traceparent)
         span = parent.child() if parent else new_traceparent()
-        return await messages.send(send, span)
+        # The caller's deadline, if it sent one, bounds the call to accounts too.
+        seconds = parse_timeout_ms(timeout_ms)
+        deadline = Deadline.after(seconds) if seconds is not None else None
+        return await messages.send(send, span, deadline)
 
     @app.get("/internal/stats", include_in_schema=False)
     async def stats(messages: ServiceDep) -> dict[str, Any]:

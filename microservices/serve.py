@@ -84,8 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     else:
         app = create_monolith_app(services.database_url, settings)
     # A short graceful period: requests held by an injected outage must not delay the stop.
+    # No proxy sits in front of these pieces: uvicorn must not believe X-Forwarded-* from loopback.
     uvicorn.run(
-        app, host=LOOPBACK, port=args.port, log_level="warning", timeout_graceful_shutdown=1
+        app,
+        host=LOOPBACK,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        proxy_headers=False,
     )
 
 

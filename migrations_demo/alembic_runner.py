@@ -43,14 +43,17 @@ def alembic_config(
     *,
     settings: MigrationSettings | None = None,
     on_event: EventSink | None = None,
+    on_commit: EventSink | None = None,
     application_name: str = "migrations_demo",
     output: io.StringIO | None = None,
 ) -> Config:
+    """`on_commit` hears of every step a safe revision commits, before the revision is stamped."""
     config = Config(str(PACKAGE_DIR / "alembic.ini"), output_buffer=output)
     config.attributes.update(
         database_url=database_url,
         settings=settings or MigrationSettings(),
         on_event=on_event,
+        on_commit=on_commit,
         application_name=application_name,
     )
     return config
@@ -62,16 +65,27 @@ def upgrade(
     *,
     settings: MigrationSettings | None = None,
     on_event: EventSink | None = None,
+    on_commit: EventSink | None = None,
     application_name: str = "migrations_demo",
 ) -> None:
     config = alembic_config(
-        database_url, settings=settings, on_event=on_event, application_name=application_name
+        database_url,
+        settings=settings,
+        on_event=on_event,
+        on_commit=on_commit,
+        application_name=application_name,
     )
     command.upgrade(config, target)
 
 
-def downgrade(database_url: str, target: str, *, settings: MigrationSettings | None = None) -> None:
-    command.downgrade(alembic_config(database_url, settings=settings), target)
+def downgrade(
+    database_url: str,
+    target: str,
+    *,
+    settings: MigrationSettings | None = None,
+    on_commit: EventSink | None = None,
+) -> None:
+    command.downgrade(alembic_config(database_url, settings=settings, on_commit=on_commit), target)
 
 
 def current_revisions(database_url: str) -> set[str]:

@@ -29,6 +29,16 @@ READ: dict[AppVersion, bytes] = {
 }
 
 
+# Moving a message to another account (an account merge, say): each version updates its own column.
+# Without `message`, one of the latest hundred messages is moved.
+MOVE: dict[AppVersion, bytes] = {
+    "v1": b"UPDATE messages SET account_sid = 'AC' || md5(%(account)s::text)"
+    b" WHERE id = coalesce(%(message)s::bigint, (SELECT max(id) FROM messages) - %(back)s) RETURNING id",
+    "v2": b"UPDATE messages SET account_id = (SELECT id FROM accounts WHERE sid = 'AC' || md5(%(account)s::text))"
+    b" WHERE id = coalesce(%(message)s::bigint, (SELECT max(id) FROM messages) - %(back)s) RETURNING id",
+}
+
+
 def write_message(connection: psycopg.Connection[Any], version: AppVersion) -> int:
     row = connection.execute(WRITE[version], {"account": random.randint(1, ACCOUNTS)}).fetchone()
     assert row is not None
@@ -40,3 +50,19 @@ def read_messages(connection: psycopg.Connection[Any], version: AppVersion) -> i
     return len(
         connection.execute(READ[version], {"account": random.randint(1, ACCOUNTS)}).fetchall()
     )
+
+
+def move_message(
+    connection: psycopg.Connection[Any],
+    version: AppVersion,
+    *,
+    message: int | None = None,
+    account: int | None = None,
+) -> int:
+    """Move a message to account number `account` (random when None); return how many rows moved."""
+    params = {
+        "message": message,
+        "account": account or random.randint(1, ACCOUNTS),
+        "back": random.randrange(100),
+    }
+    return len(connection.execute(MOVE[version], params).fetchall())

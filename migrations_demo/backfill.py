@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from backing_services.resolve import login_refused
 from backing_services.urls import libpq_url
 from migrations_demo.safe_ddl import backoff_s
 from migrations_demo.settings import MigrationSettings
@@ -120,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
         with psycopg.connect(libpq_url(args.database_url), autocommit=True) as connection:
             result = run_backfill(connection, settings)
     except psycopg.OperationalError as error:
+        # A server that answers but lacks the database (or the user) says which, in one line.
+        refused = login_refused(args.database_url, error, source="--database-url")
+        if refused is not None:
+            raise SystemExit(f"cannot backfill: {refused}") from None
         raise SystemExit(
             f"cannot backfill: PostgreSQL is not answering ({error})".splitlines()[0]
         ) from None

@@ -43,10 +43,13 @@ class ShortTransactions:
         connection: psycopg.Connection[Any] | None,
         settings: MigrationSettings,
         on_event: EventSink | None,
+        on_commit: EventSink | None = None,
     ) -> None:
         self.connection = connection  # None when Alembic writes SQL instead of running it
         self.settings = settings
         self.on_event = on_event or (lambda _message: None)
+        # Told of each committed step: the points a pod eviction can fall between (the tests kill there).
+        self.on_commit = on_commit or (lambda _step: None)
 
     def __call__(self, *statements: str, statement_timeout_ms: int | None = None) -> None:
         """Run `statements` in one transaction; 0 for `statement_timeout_ms` means no limit."""
@@ -68,6 +71,7 @@ class ShortTransactions:
                     connection.execute(statement.encode())
 
         self._with_retries(statements[0], once)
+        self.on_commit(statements[0])
 
     def _with_retries(self, description: str, once: Callable[[], None]) -> None:
         for attempt in range(1, self.settings.lock_retry_attempts + 1):
@@ -126,6 +130,7 @@ class ShortTransactions:
                 connection.execute(create.encode())
 
         self._with_retries(create, once)
+        self.on_commit(create)
 
     def drop_index_concurrently(self, name: str) -> None:
         statement = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
@@ -139,6 +144,7 @@ class ShortTransactions:
                 connection.execute(statement.encode())
 
         self._with_retries(statement, once)
+        self.on_commit(statement)
 
     @contextmanager
     def _session_lock_timeout(self) -> Iterator[None]:
@@ -169,4 +175,6 @@ def short_transactions() -> Iterator[ShortTransactions]:
         if not context.as_sql:
             # psycopg in autocommit mode still opens real transactions with `transaction()`.
             connection = op.get_bind().connection.driver_connection
-        yield ShortTransactions(connection, settings, attributes.get("on_event"))
+        yield ShortTransactions(
+            connection, settings, attributes.get("on_event"), attributes.get("on_commit")
+        )

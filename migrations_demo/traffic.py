@@ -14,9 +14,9 @@ from typing import Any, Literal
 import psycopg
 
 from backing_services.urls import libpq_url
-from migrations_demo.app_versions import AppVersion, read_messages, write_message
+from migrations_demo.app_versions import AppVersion, move_message, read_messages, write_message
 
-Kind = Literal["read", "write"]
+Kind = Literal["read", "write", "move"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Traffic:
     versions: tuple[AppVersion, ...] = ("v1",)
     readers: int = 2
     writers: int = 2
+    movers: int = 0  # workers that move messages between accounts (UPDATEs), off by default
     max_requests: int = 200_000
     max_seconds: float = 600.0
     request_timeout_ms: int = 3_000
@@ -60,10 +61,15 @@ class Traffic:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._started = time.monotonic()
-        self._connected = threading.Barrier(self.readers + self.writers + 1)
+        self._connected = threading.Barrier(self.readers + self.writers + self.movers + 1)
 
     def now(self) -> float:
         return time.monotonic() - self._started
+
+    def count(self, kind: Kind, version: AppVersion) -> int:
+        """How many requests of this kind and version have succeeded so far."""
+        with self._lock:
+            return sum(r.ok and r.kind == kind and r.version == version for r in self.requests)
 
     def mark(self, phase: str) -> None:
         """A phase boundary (e.g. "applied 0005_index_account_id") on the same clock as requests."""
@@ -80,7 +86,8 @@ class Traffic:
     def __enter__(self) -> Traffic:
         reads: list[Kind] = ["read"] * self.readers
         writes: list[Kind] = ["write"] * self.writers
-        kinds = reads + writes
+        moves: list[Kind] = ["move"] * self.movers
+        kinds = reads + writes + moves
         for number, kind in enumerate(kinds):
             worker = threading.Thread(target=self._work, args=(kind, number), daemon=True)
             self._threads.append(worker)
@@ -120,8 +127,10 @@ class Traffic:
         try:
             if kind == "read":
                 read_messages(connection, version)
-            else:
+            elif kind == "write":
                 write_message(connection, version)
+            else:
+                move_message(connection, version)
         except psycopg.Error as failure:
             # What the app's caller would see: a timeout, a missing column, a failed constraint.
             error = (

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio
@@ -25,7 +26,7 @@ from backing_services import sqlalchemy_async_url
 from backing_services.local_processes import stop as stop_process
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from queue_demo.dead_letters import list_dead_letters
+from queue_demo.dead_letters import dead_event_ids_key, list_dead_letters
 from queue_demo.outbox import NewMessage, create_message
 from queue_demo.relay import Relay
 from queue_demo.schema import create_tables
@@ -57,9 +58,21 @@ async def wait_for(what: str, check: Any, timeout_s: float = 60) -> Any:
     return result
 
 
-async def demo(args: argparse.Namespace, redis_url: str, database_url: str) -> None:
+@dataclass
+class Stage:
+    """What every step of the demo works on: its settings, Redis, PostgreSQL and the workers."""
+
+    args: argparse.Namespace
+    settings: QueueSettings
+    client: redis.asyncio.Redis
+    sessions: async_sessionmaker[AsyncSession]
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+
+def demo_settings(args: argparse.Namespace) -> QueueSettings:
+    """Small batches and a short lease so the story takes seconds; streams of its own."""
     prefix = "queue_demo:demo"
-    settings = QueueSettings(
+    return QueueSettings(
         stream=f"{prefix}:messages",
         callbacks_stream=f"{prefix}:callbacks",
         dead_letter_stream=f"{prefix}:dead_letters",
@@ -71,120 +84,165 @@ async def demo(args: argparse.Namespace, redis_url: str, database_url: str) -> N
         backoff_base_s=0.02,
         backoff_cap_s=0.2,
     )
-    env = {
+
+
+def worker_env(settings: QueueSettings, redis_url: str, database_url: str) -> dict[str, str]:
+    """The environment that gives a `python -m queue_demo.cli worker` process the same settings."""
+    unset = {"poison_numbers", "crash_after"}
+    return {
         **os.environ,
         "REDIS_URL": redis_url,
         "DATABASE_URL": database_url,
         **{
             f"QUEUE_DEMO_{name.upper()}": str(value)
             for name, value in settings.model_dump().items()
-            if name not in {"poison_numbers", "crash_after", "callback_auth_token"}
+            if name not in unset
         },
     }
+
+
+async def produce(stage: Stage) -> None:
+    """Step 1: messages and their outbox rows, in one transaction."""
+    args = stage.args
+    async with stage.sessions.begin() as session:
+        for n in range(args.messages):
+            # One number per message, so each is sent as soon as it is read (one number's
+            # messages are sent one after another).
+            to = POISON_NUMBER if n < args.poison else f"+1415555{n:04d}"
+            await create_message(session, NewMessage(to, f"hello #{n}"), settings=stage.settings)
+    say(
+        f"Produced {args.messages} messages ({args.poison} to {POISON_NUMBER}, which the carrier"
+        " never accepts). Each message row and its outbox row were written in one transaction."
+    )
+
+
+async def start_workers(stage: Stage, env: dict[str, str]) -> None:
+    """Step 2: two worker processes join the consumer group."""
+    for name in ("w1", "w2"):
+        # Popen returns as soon as the child is forked; nothing here waits on it.
+        stage.workers[name] = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "queue_demo.cli", "worker", "--name", name],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    async def both_listening() -> bool:
+        return set(await consumers(stage.client, stage.settings)) >= {"w1", "w2"}
+
+    await wait_for("two workers joining the group", both_listening)
+    settings = stage.settings
+    say(
+        f"Started two workers, w1 and w2, in the consumer group '{settings.group}'. Each reads"
+        f" batches of {settings.batch_size} with XREADGROUP and calls the carrier"
+        f" ({settings.carrier_delay_s * 1000:.0f} ms per call)."
+    )
+
+
+async def kill_w1_mid_batch(stage: Stage) -> None:
+    """Step 3: SIGKILL w1 while it holds a batch it has read and not acknowledged."""
+
+    async def w1_mid_batch() -> int:
+        delivered = await scalar(stage.sessions, "SELECT count(*) FROM deliveries")
+        pending = (await consumers(stage.client, stage.settings)).get("w1", {}).get("pending", 0)
+        return int(pending) if delivered >= stage.settings.batch_size and pending else 0
+
+    orphaned = await wait_for("w1 holding a batch", w1_mid_batch)
+    stage.workers["w1"].send_signal(signal.SIGKILL)
+    stage.workers["w1"].wait()
+    say(
+        f"[red]SIGKILLed w1[/red] in the middle of a batch: {orphaned} entries it had read are"
+        " pending under its name, unacknowledged."
+    )
+
+
+async def watch_w2_claim(stage: Stage) -> None:
+    """Step 4: w2 claims w1's entries once they have been idle longer than the lease."""
+
+    async def w1_emptied() -> bool:
+        return bool((await consumers(stage.client, stage.settings))["w1"]["pending"] == 0)
+
+    started = time.monotonic()
+    await wait_for("w2 claiming w1's entries", w1_emptied)
+    say(
+        f"w2 claimed them with XAUTOCLAIM once they were idle longer than the"
+        f" {stage.settings.lease_ms} ms lease ({time.monotonic() - started:.1f} s after the kill)."
+    )
+
+
+async def settle(stage: Stage) -> None:
+    """Step 5: wait until every message is delivered or dead-lettered and nothing is pending."""
+    good, poison = stage.args.messages - stage.args.poison, stage.args.poison
+    settings = stage.settings
+
+    async def settled() -> bool:
+        delivered = await scalar(
+            stage.sessions, "SELECT count(DISTINCT message_id) FROM deliveries"
+        )
+        dead = await stage.client.xlen(settings.dead_letter_stream)
+        pending = (await stage.client.xpending(settings.stream, settings.group))["pending"]
+        return bool(delivered == good and dead == poison and pending == 0)
+
+    await wait_for("every message settling", settled)
+    for letter in await list_dead_letters(stage.client, settings.dead_letter_stream):
+        say(
+            f"Dead-lettered {letter['event_id'][:8]}…: {letter['reason']}"
+            f" (attempts: {letter['attempts']}, kept with their errors and times)."
+        )
+
+
+async def tally(stage: Stage) -> None:
+    """Step 6: produced = delivered + dead-lettered, no duplicate, nothing pending; or fail."""
+    sessions, settings = stage.sessions, stage.settings
+    delivered = await scalar(sessions, "SELECT count(*) FROM deliveries")
+    distinct = await scalar(sessions, "SELECT count(DISTINCT message_id) FROM deliveries")
+    by_worker = await scalar(
+        sessions,
+        "SELECT string_agg(consumer || ': ' || n, ', ') FROM"
+        " (SELECT consumer, count(*) AS n FROM deliveries GROUP BY consumer ORDER BY consumer) c",
+    )
+    dead = await stage.client.xlen(settings.dead_letter_stream)
+    pending = (await stage.client.xpending(settings.stream, settings.group))["pending"]
+    console.print()
+    console.print(
+        f"[bold]Tally:[/bold] produced {stage.args.messages} = delivered {distinct}"
+        f" + dead-lettered {dead}; delivery rows {delivered} ({by_worker});"
+        f" duplicates {delivered - distinct}; pending {pending}."
+    )
+    if (distinct + dead, delivered - distinct, pending) != (stage.args.messages, 0, 0):
+        raise SystemExit("demo failed: the tally does not add up")
+
+
+async def reset_streams(client: redis.asyncio.Redis, settings: QueueSettings) -> None:
+    await client.delete(settings.stream, settings.callbacks_stream, settings.dead_letter_stream)
+    await client.delete(dead_event_ids_key(settings.dead_letter_stream))
+
+
+async def demo(args: argparse.Namespace, redis_url: str, database_url: str) -> None:
+    """The story in six steps: produce, start workers, kill one, watch the claim, settle, tally."""
+    settings = demo_settings(args)
     client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
     engine = create_async_engine(sqlalchemy_async_url(database_url))
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    workers: dict[str, subprocess.Popen[bytes]] = {}
+    stage = Stage(args, settings, client, async_sessionmaker(engine, expire_on_commit=False))
     try:
-        await client.delete(settings.stream, settings.callbacks_stream, settings.dead_letter_stream)
-        await client.delete(f"{settings.dead_letter_stream}:event_ids")
+        await reset_streams(client, settings)
         await client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
         await create_tables(engine)
-
-        good, poison = args.messages - args.poison, args.poison
-        async with sessions.begin() as session:
-            for n in range(args.messages):
-                to = POISON_NUMBER if n < poison else "+14155550100"
-                await create_message(session, NewMessage(to, f"hello #{n}"), settings=settings)
-        say(
-            f"Produced {args.messages} messages ({poison} to {POISON_NUMBER}, which the carrier never"
-            " accepts). Each message row and its outbox row were written in one transaction."
-        )
-
-        for name in ("w1", "w2"):
-            # Popen returns as soon as the child is forked; nothing here waits on it.
-            workers[name] = subprocess.Popen(  # noqa: ASYNC220
-                [sys.executable, "-m", "queue_demo.cli", "worker", "--name", name],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-
-        async def both_listening() -> bool:
-            return set(await consumers(client, settings)) >= {"w1", "w2"}
-
-        await wait_for("two workers joining the group", both_listening)
-        say(
-            f"Started two workers, w1 and w2, in the consumer group '{settings.group}'. Each reads"
-            f" batches of {settings.batch_size} with XREADGROUP and calls the carrier"
-            f" ({settings.carrier_delay_s * 1000:.0f} ms per call)."
-        )
-
-        relay = Relay(sessions, client, settings)
+        await produce(stage)
+        await start_workers(stage, worker_env(settings, redis_url, database_url))
         stop_relay = asyncio.Event()
-        relay_task = asyncio.create_task(relay.run(stop_relay))
+        relay_task = asyncio.create_task(Relay(stage.sessions, client, settings).run(stop_relay))
         say("The relay publishes the outbox to the stream with XADD and marks the rows published.")
-
-        async def w1_mid_batch() -> int:
-            delivered = await scalar(sessions, "SELECT count(*) FROM deliveries")
-            pending = (await consumers(client, settings)).get("w1", {}).get("pending", 0)
-            return int(pending) if delivered >= settings.batch_size and pending else 0
-
-        orphaned = await wait_for("w1 holding a batch", w1_mid_batch)
-        workers["w1"].send_signal(signal.SIGKILL)
-        workers["w1"].wait()
-        say(
-            f"[red]SIGKILLed w1[/red] in the middle of a batch: {orphaned} entries it had read are"
-            " pending under its name, unacknowledged."
-        )
-
-        async def w1_emptied() -> bool:
-            return bool((await consumers(client, settings))["w1"]["pending"] == 0)
-
-        started = time.monotonic()
-        await wait_for("w2 claiming w1's entries", w1_emptied)
-        say(
-            f"w2 claimed them with XAUTOCLAIM once they were idle longer than the"
-            f" {settings.lease_ms} ms lease ({time.monotonic() - started:.1f} s after the kill)."
-        )
-
-        async def settled() -> bool:
-            delivered = await scalar(sessions, "SELECT count(DISTINCT message_id) FROM deliveries")
-            dead = await client.xlen(settings.dead_letter_stream)
-            pending = (await client.xpending(settings.stream, settings.group))["pending"]
-            return bool(delivered == good and dead == poison and pending == 0)
-
-        await wait_for("every message settling", settled)
+        await kill_w1_mid_batch(stage)
+        await watch_w2_claim(stage)
+        await settle(stage)
         stop_relay.set()
         await relay_task
-
-        for letter in await list_dead_letters(client, settings.dead_letter_stream):
-            say(
-                f"Dead-lettered {letter['event_id'][:8]}…: {letter['reason']}"
-                f" (attempts: {letter['attempts']}, kept with their errors and times)."
-            )
-        delivered = await scalar(sessions, "SELECT count(*) FROM deliveries")
-        distinct = await scalar(sessions, "SELECT count(DISTINCT message_id) FROM deliveries")
-        by_worker = await scalar(
-            sessions,
-            "SELECT string_agg(consumer || ': ' || n, ', ') FROM"
-            " (SELECT consumer, count(*) AS n FROM deliveries GROUP BY consumer ORDER BY consumer) c",
-        )
-        dead = await client.xlen(settings.dead_letter_stream)
-        pending = (await client.xpending(settings.stream, settings.group))["pending"]
-        console.print()
-        console.print(
-            f"[bold]Tally:[/bold] produced {args.messages} = delivered {distinct} + dead-lettered {dead}"
-            f"; delivery rows {delivered} ({by_worker}); duplicates {delivered - distinct};"
-            f" pending {pending}."
-        )
-        if (distinct + dead, delivered - distinct, pending) != (args.messages, 0, 0):
-            raise SystemExit("demo failed: the tally does not add up")
+        await tally(stage)
     finally:
-        for process in workers.values():
+        for process in stage.workers.values():
             stop_process(process)
-        await client.delete(settings.stream, settings.callbacks_stream, settings.dead_letter_stream)
-        await client.delete(f"{settings.dead_letter_stream}:event_ids")
+        await reset_streams(client, settings)
         await client.aclose()
         await engine.dispose()
 

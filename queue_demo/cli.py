@@ -34,7 +34,7 @@ from error_handling import configure_logging
 from queue_demo import dead_letters
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
-from queue_demo.consumer import Consumer
+from queue_demo.consumer import Consumer, Handler
 from queue_demo.delivery import DeliverMessages
 from queue_demo.relay import Relay
 from queue_demo.schema import create_tables
@@ -111,7 +111,7 @@ async def run_worker(settings: QueueSettings, name: str, kind: str) -> int:
                 failure_rate=settings.carrier_failure_rate,
                 poison_numbers=settings.poison_numbers,
             )
-            handler: Any = DeliverMessages(s.sessions, carrier, settings, consumer=name)
+            handler: Handler = DeliverMessages(s.sessions, carrier, settings, consumer=name)
             stream, group = settings.stream, settings.group
         else:
             handler = SendStatusCallbacks(s.sessions, http, settings)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import redis.asyncio
 import structlog
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from queue_demo.dead_letters import DeadLetter, DeadLetterWriter
 from queue_demo.events import Event, MalformedEntry, parse_entry
@@ -26,6 +26,9 @@ from queue_demo.settings import QueueSettings
 log = structlog.get_logger(__name__)
 HEARTBEAT_LUA = files("queue_demo").joinpath("heartbeat.lua").read_text()
 Entries = list[tuple[str, dict[str, str] | None]]
+# The consumer retries a failed batch until max_deliveries dead-letters it; its backoff only spaces
+# those retries, so it never runs out of attempts itself.
+UNLIMITED_ATTEMPTS = 1 << 30
 
 
 class Handler(Protocol):
@@ -72,7 +75,9 @@ class Consumer:
         )
         self.heartbeat_script = redis_client.register_script(HEARTBEAT_LUA)
         self.crash_points = CrashPoints(settings)
-        self.retry_backoff = Backoff(settings.backoff_base_s, settings.backoff_cap_s, 1 << 30)
+        self.retry_backoff = Backoff(
+            settings.backoff_base_s, settings.backoff_cap_s, UNLIMITED_ATTEMPTS
+        )
         self.stats = ConsumerStats()
         self._claim_cursor = "0-0"
         self._failures_in_a_row = 0
@@ -165,67 +170,115 @@ class Consumer:
 
     async def _process(self, entries: Entries, *, recovered: bool) -> bool:
         """Handle one batch; return False if the handler failed and the batch stays pending."""
-        ids = [entry_id for entry_id, _ in entries]
-        originals = dict(entries)
-        dead: list[DeadLetter] = []
+        counts = (
+            await self._delivery_counts([entry_id for entry_id, _ in entries]) if recovered else {}
+        )
+        originals = {entry_id: fields or {} for entry_id, fields in entries}
+        events, unusable = self._sort(entries, counts)
+        # Dead-letter what cannot be handled now, not after the handler: the heartbeat does not cover
+        # these entries, so waiting would let another consumer claim and dead-letter them too.
+        await self._move_to_dead_letters(unusable)
+        if not events:
+            return True
+        try:
+            gave_up = await self._handle(events)
+        except Exception:
+            self.stats.handler_errors += 1
+            self._failures_in_a_row += 1
+            log.exception("handler failed; the batch stays pending", consumer=self.name)
+            await asyncio.sleep(self.retry_backoff.delay(self._failures_in_a_row))
+            return False
+        self._failures_in_a_row = 0
+        self.crash_points.reached("commit_before_ack")
+        given_up = [event for event in events if event.entry_id in gave_up]
+        await self._move_to_dead_letters(
+            [self._given_up(e, gave_up[e.entry_id], originals, counts) for e in given_up]
+        )
+        # The ack set: every handled entry the handler did not give up on (those are acked above).
+        handled = [event.entry_id for event in events if event.entry_id not in gave_up]
+        if handled:
+            await self.redis.xack(self.stream, self.group, *handled)
+            self.stats.acked += len(handled)
+        return True
+
+    def _sort(
+        self, entries: Entries, counts: Mapping[str, int]
+    ) -> tuple[list[Event], list[DeadLetter]]:
+        """Split a batch into events to handle and dead letters (malformed, or delivered too often)."""
         events: list[Event] = []
-        counts = await self._delivery_counts(ids) if recovered else {}
+        unusable: list[DeadLetter] = []
         for entry_id, fields in entries:
             deliveries = counts.get(entry_id, 1)
             try:
                 event = parse_entry(entry_id, fields)
             except MalformedEntry as error:
-                dead.append(DeadLetter(entry_id, f"malformed: {error}", fields or {}))
+                unusable.append(
+                    DeadLetter(
+                        entry_id=entry_id, reason=f"malformed: {error}", original=fields or {}
+                    )
+                )
                 continue
             if deliveries > self.settings.max_deliveries:
-                reason = f"delivered {deliveries} times and never acknowledged"
-                dead.append(
-                    DeadLetter(entry_id, reason, fields or {}, [], deliveries, event.event_id)
+                unusable.append(
+                    DeadLetter(
+                        entry_id=entry_id,
+                        reason=f"delivered {deliveries} times and never acknowledged",
+                        original=fields or {},
+                        deliveries=deliveries,
+                        event_id=event.event_id,
+                    )
                 )
                 continue
             events.append(event)
+        return events, unusable
 
-        heartbeat = asyncio.create_task(self._heartbeat([e.entry_id for e in events]))
+    @staticmethod
+    def _given_up(
+        event: Event,
+        failure: GaveUp,
+        originals: Mapping[str, Mapping[str, str]],
+        counts: Mapping[str, int],
+    ) -> DeadLetter:
+        return DeadLetter(
+            entry_id=event.entry_id,
+            reason=str(failure),
+            original=originals[event.entry_id],
+            history=failure.history,
+            deliveries=counts.get(event.entry_id, 1),
+            event_id=event.event_id,
+        )
+
+    async def _handle(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        """Call the handler while a heartbeat keeps the batch's lease; stop the heartbeat either way."""
+        stop_heartbeat = asyncio.Event()
+        heartbeat = asyncio.create_task(
+            self._heartbeat([event.entry_id for event in events], stop_heartbeat)
+        )
         try:
             self.crash_points.reached("mid_batch")
-            gave_up = await self.handler(events) if events else {}
-        except Exception:
-            self.stats.handler_errors += 1
-            self._failures_in_a_row += 1
-            log.exception("handler failed; the batch stays pending", consumer=self.name)
-            await self._move_to_dead_letters(dead)
-            await asyncio.sleep(self.retry_backoff.delay(self._failures_in_a_row))
-            return False
+            return await self.handler(events)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
-        self._failures_in_a_row = 0
-        self.crash_points.reached("commit_before_ack")
-        event_ids = {event.entry_id: event.event_id for event in events}
-        for entry_id, failure in gave_up.items():
-            dead.append(
-                DeadLetter(
-                    entry_id,
-                    str(failure),
-                    originals[entry_id] or {},
-                    failure.history,
-                    counts.get(entry_id, 1),
-                    event_ids[entry_id],
-                )
-            )
-        await self._move_to_dead_letters(dead)
-        dead_ids = {letter.entry_id for letter in dead}
-        if to_ack := [entry_id for entry_id in ids if entry_id not in dead_ids] if dead else ids:
-            await self.redis.xack(self.stream, self.group, *to_ack)
-            self.stats.acked += len(to_ack)
-        return True
+            # Stop it by asking, and wait a bounded time. Not cancel-and-await: on Python 3.11 a
+            # cancel that lands as redis-py's wait_for completes is lost, and the await never ends.
+            # Not swallowing CancelledError either: a cancel aimed at this batch must go through.
+            stop_heartbeat.set()
+            await asyncio.wait({heartbeat}, timeout=self.settings.lease_ms / 3000)
+            heartbeat.cancel()  # a no-op once it has returned; a hint if its call is stuck
 
     async def _move_to_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
-        await self.dead_letters.move(dead, stream=self.stream, group=self.group, consumer=self.name)
-        self.stats.dead_lettered += len(dead)
+        moved = set(
+            await self.dead_letters.move(
+                dead, stream=self.stream, group=self.group, consumer=self.name
+            )
+        )
+        self.stats.dead_lettered += len(moved)
         for letter in dead:
-            log.warning("dead-lettered", entry_id=letter.entry_id, reason=letter.reason)
+            if letter.entry_id in moved:
+                log.warning("dead-lettered", entry_id=letter.entry_id, reason=letter.reason)
+            else:
+                log.info(
+                    "claimed by another consumer; not dead-lettered here", entry_id=letter.entry_id
+                )
 
     async def _delivery_counts(self, ids: Sequence[str]) -> dict[str, int]:
         """How many times each entry has been delivered (XPENDING's counter), for the delivery limit."""
@@ -235,10 +288,17 @@ class Consumer:
         replies = await pipe.execute()
         return {row[0]["message_id"]: row[0]["times_delivered"] for row in replies if row}
 
-    async def _heartbeat(self, ids: Sequence[str]) -> None:
-        """While the handler runs, reset the entries' idle time every third of a lease."""
+    async def _heartbeat(self, ids: Sequence[str], stop: asyncio.Event) -> None:
+        """Until `stop` is set, reset the entries' idle time every third of a lease."""
         if not ids or not self.settings.heartbeat:
             return
-        while True:
-            await asyncio.sleep(self.settings.lease_ms / 3000)
-            await self.heartbeat_script(keys=[self.stream], args=[self.group, self.name, *ids])
+        interval_s = self.settings.lease_ms / 3000
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)
+                return
+            try:
+                await self.heartbeat_script(keys=[self.stream], args=[self.group, self.name, *ids])
+            except RedisError as error:
+                # A missed beat is not fatal: the next one may land; if none do, the lease expires.
+                log.warning("heartbeat failed", consumer=self.name, error=str(error))

@@ -45,10 +45,14 @@ class DeadLetterWriter:
 
     async def move(
         self, letters: Sequence[DeadLetter], *, stream: str, group: str, consumer: str
-    ) -> None:
-        """Dead-letter and acknowledge each entry; one script call per entry, one round trip."""
+    ) -> list[str]:
+        """Dead-letter and acknowledge each entry this consumer still holds; one round trip.
+
+        Returns the ids of the entries it let go of (written, or acked as a duplicate); an entry
+        another consumer has claimed in the meantime is left to that consumer.
+        """
         if not letters:
-            return
+            return []
         keys = [stream, self.dead_letter_stream, dead_event_ids_key(self.dead_letter_stream)]
         pipe = self.redis.pipeline(transaction=False)
         for letter in letters:
@@ -64,7 +68,8 @@ class DeadLetterWriter:
                 letter.deliveries,
             ]
             await self.script(keys=keys, args=args, client=pipe)
-        await pipe.execute()
+        replies = await pipe.execute()
+        return [letter.entry_id for letter, reply in zip(letters, replies, strict=True) if reply]
 
 
 async def list_dead_letters(

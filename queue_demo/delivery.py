@@ -1,6 +1,7 @@
 """The effect: deliver each queued message through the carrier, then record it once in PostgreSQL.
 
-Carrier calls run concurrently with retries; the inbox, the delivery rows and the callback events commit together.
+Carrier calls run concurrently across recipients and one after another for each, with retries;
+the inbox, the delivery rows and the callback events commit together.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo import inbox
@@ -70,15 +72,46 @@ class DeliverMessages:
             seen = await inbox.already_processed(
                 session, self.inbox_name, [event.event_id for event in events]
             )
-        outcomes = await asyncio.gather(
-            *(self._deliver(event) for event in events if event.event_id not in seen)
-        )
+        by_recipient: dict[str, list[Event]] = {}
+        for event in events:
+            if event.event_id not in seen:
+                by_recipient.setdefault(str(event.payload.get("to")), []).append(event)
+        per_recipient = await asyncio.gather(*map(self._deliver_in_order, by_recipient.values()))
+        outcomes = [outcome for outcomes in per_recipient for outcome in outcomes]
         delivered = [outcome for outcome in outcomes if isinstance(outcome, Delivered)]
-        if delivered:
-            await self._record(delivered)
-        return {
+        refused = await self._record_batch(delivered) if delivered else {}
+        failed = {
             outcome.entry_id: outcome.error for outcome in outcomes if isinstance(outcome, _Failed)
         }
+        return failed | refused
+
+    async def _record_batch(self, delivered: Sequence[Delivered]) -> dict[str, GaveUp]:
+        """Record the batch in one transaction; if the database refuses some event's data, record
+        them one by one instead and give up on those it refuses. Returns {entry_id: GaveUp}.
+
+        Without this, one bad event fails its batch-mates' commit every time they are read together,
+        until the delivery limit dead-letters them all. Other errors (the database is down) raise.
+        """
+        try:
+            await self._record(delivered)
+        except (DataError, IntegrityError):
+            return await self._record_one_by_one(delivered)
+        return {}
+
+    async def _record_one_by_one(self, delivered: Sequence[Delivered]) -> dict[str, GaveUp]:
+        refused = {}
+        for outcome in delivered:
+            try:
+                await self._record([outcome])
+            except (DataError, IntegrityError) as error:
+                reason = f"refused by the database: {str(error.orig).splitlines()[0]}"
+                refused[outcome.event.entry_id] = GaveUp([Attempt(1, reason, time.time())])
+        return refused
+
+    async def _deliver_in_order(self, events: Sequence[Event]) -> list[Delivered | _Failed]:
+        """One recipient's messages one after another, in stream order: a retry holds back the
+        later ones instead of letting them overtake it. Different recipients run concurrently."""
+        return [await self._deliver(event) for event in events]
 
     async def _deliver(self, event: Event) -> Delivered | _Failed:
         with bound_to(event):

@@ -15,6 +15,8 @@ from typing import Any
 
 import structlog
 
+from error_handling.correlation import bound_correlation
+
 REQUIRED_FIELDS = ("event_id", "type", "payload")
 # A regex rather than uuid.UUID(): same answer for the canonical form, several times faster per entry.
 UUID_TEXT = re.compile(
@@ -83,8 +85,14 @@ def parse_entry(entry_id: str, fields: Mapping[str, str] | None) -> Event:
 
 @contextmanager
 def bound_to(event: Event) -> Iterator[None]:
-    """Log lines written while handling `event` carry its request id and traceparent."""
-    with structlog.contextvars.bound_contextvars(
-        request_id=event.request_id, traceparent=event.traceparent, event_id=event.event_id
+    """Log lines written while handling `event` carry its request id, trace context and event id.
+
+    The ids came over the wire: error_handling's helper validates them (a bad one is replaced, never
+    logged as it came) and makes this handling a child span of the producer's trace.
+    """
+    correlation = {"request_id": event.request_id, "traceparent": event.traceparent}
+    with (
+        bound_correlation(correlation),
+        structlog.contextvars.bound_contextvars(event_id=event.event_id),
     ):
         yield

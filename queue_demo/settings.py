@@ -55,8 +55,7 @@ class QueueSettings(BaseSettings):
     carrier_failure_rate: float = Field(default=0.0, ge=0, le=1)
     poison_numbers: frozenset[str] = frozenset({"+15005550001"})
 
-    # Signs status callbacks (Twilio signs with the account's auth token).
-    callback_auth_token: str = "dev-auth-token-change-me"  # noqa: S105 - a local default
+    # Status callbacks are signed with API_SECURITY_WEBHOOK_AUTH_TOKEN (api_security's settings).
     callback_timeout_s: float = Field(default=2.0, gt=0)
 
     # Test-only: SIGKILL this process the `crash_on_hit`-th time it reaches `crash_after`.

@@ -85,12 +85,14 @@ def rate_limit(
 
 
 def client_ip(request: Request, settings: RateLimiterSettings) -> str:
-    if settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        # The last hop was appended by our own proxy; earlier entries are the client's to forge.
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
+    hops = settings.trusted_proxy_hops
+    if hops:
+        # Our N proxies appended exactly the last N entries, the first of them the client's
+        # address; read from the right, skip our N - 1 inner hops. Fewer entries than that means
+        # the request did not come through our proxies, and the header proves nothing.
+        entries = request.headers.get("x-forwarded-for", "").split(",")
+        if len(entries) >= hops and (client := entries[-hops].strip()):
+            return client
     return request.client.host if request.client else "unknown"
 
 

@@ -15,10 +15,12 @@ from typing import Any, TypeAlias
 import redis.asyncio
 from redis.exceptions import NoScriptError
 
-from rate_limiter.decision import Decision, Policy, binding, check_cost
+from rate_limiter.decision import MICRO, Decision, Policy, binding, micro_cost, verdict
 
 SCRIPT = files("rate_limiter").joinpath("token_bucket.lua").read_text(encoding="utf-8")
 SCRIPT_SHA = hashlib.sha1(SCRIPT.encode(), usedforsecurity=False).hexdigest()
+
+ONE_TOKEN = str(MICRO).encode()  # the usual cost, encoded once
 
 RedisClient: TypeAlias = "redis.asyncio.Redis | redis.asyncio.RedisCluster"
 
@@ -66,11 +68,12 @@ class RedisTokenBucket:
         self._redis = redis
         self._smallest_capacity = min(policy.capacity for policy in self.policies)
         # Sent with every call: the script keeps no configuration, so changing a limit is a deploy.
-        self._shapes = [
-            repr(float(number))
-            for policy in self.policies
-            for number in (policy.capacity, policy.refill_per_second)
-        ]
+        # Encoded once: turning numbers into protocol bytes on every call cost more than the
+        # arithmetic (see the README's Measured section).
+        # The command's name stays a str: RedisCluster routes on it.
+        self._command = ("EVALSHA", SCRIPT_SHA.encode(), str(len(self.policies)).encode())
+        self._shapes = tuple(str(number).encode() for number in script_shapes(self.policies))
+        self._key_tails = tuple(f"}}:{policy.name}" for policy in self.policies)
         self._local_deny_cache = local_deny_cache
         self._clock = local_clock
         self._max_cached_denials = max_cached_denials
@@ -78,7 +81,7 @@ class RedisTokenBucket:
 
     def keys_for(self, key: str) -> list[str]:
         # The caller's key is the hash tag, so all its policies live in one Cluster slot.
-        return [f"{self.prefix}:{{{key}}}:{policy.name}" for policy in self.policies]
+        return [f"{self.prefix}:{{{key}{tail}" for tail in self._key_tails]
 
     async def acquire(self, key: str, cost: float = 1) -> Decision:
         """Take `cost` tokens from every policy, or from none; return the verdict that binds."""
@@ -86,38 +89,25 @@ class RedisTokenBucket:
 
     async def acquire_all(self, key: str, cost: float = 1) -> list[Decision]:
         """Like `acquire`, with one decision per policy (what the `RateLimit` header lists)."""
-        if not 0 < cost <= self._smallest_capacity:  # NaN fails this too
-            for policy in self.policies:
-                check_cost(cost, policy.capacity)
+        cost_u = micro_cost(cost, self._smallest_capacity)
         asked_at = self._clock()
         if self._denials and (cached := self._denied_locally(key, cost, asked_at)):
             return cached
-        reply = await self._evaluate(self.keys_for(key), [repr(float(cost)), *self._shapes])
-        allowed, server_time_s = reply[0] == 1, int(reply[1]) + int(reply[2]) / 1e6
-        decisions = []
-        for policy, left in zip(self.policies, reply[3:], strict=True):
-            tokens, rate = float(left), policy.refill_per_second
-            decisions.append(
-                Decision(
-                    allowed=allowed or tokens >= cost,
-                    remaining=tokens,
-                    retry_after_s=0.0 if allowed or tokens >= cost else (cost - tokens) / rate,
-                    reset_after_s=(policy.capacity - tokens) / rate,
-                    policy=policy.name,
-                    decided_at_s=server_time_s,
-                )
-            )
+        cost_arg = ONE_TOKEN if cost_u == MICRO else str(cost_u).encode()
+        reply = await self._evaluate(self.keys_for(key), (cost_arg, *self._shapes))
+        decisions = decisions_from_reply(self.policies, cost_u, reply)
+        allowed = reply[0] == 1
         if self._local_deny_cache and not allowed:
-            self._remember_denial(key, asked_at, server_time_s, decisions)
+            self._remember_denial(key, asked_at, decisions[0].decided_at_s, decisions)
         return decisions
 
-    async def _evaluate(self, keys: list[str], argv: list[str]) -> list[Any]:
+    async def _evaluate(self, keys: list[str], argv: tuple[bytes, ...]) -> list[Any]:
         try:
-            return await self._redis.evalsha(SCRIPT_SHA, len(keys), *keys, *argv)  # type: ignore[no-any-return]
+            return await self._redis.execute_command(*self._command, *keys, *argv)  # type: ignore[no-any-return]
         except NoScriptError:
             # A restart, a failover or SCRIPT FLUSH emptied the script cache: load once, retry once.
             await self._redis.script_load(SCRIPT)
-            return await self._redis.evalsha(SCRIPT_SHA, len(keys), *keys, *argv)  # type: ignore[no-any-return]
+            return await self._redis.execute_command(*self._command, *keys, *argv)  # type: ignore[no-any-return]
 
     def _denied_locally(self, key: str, cost: float, now: float) -> list[Decision] | None:
         denial = self._denials.get(key)
@@ -159,3 +149,20 @@ class RedisTokenBucket:
             tokens=tuple(d.remaining for d in decisions),
             useless_after=asked_at + max(d.reset_after_s for d in decisions),
         )
+
+
+def script_shapes(policies: Sequence[Policy]) -> list[int]:
+    """The script's arguments after the cost: each policy's capacity and rate, in micro-tokens."""
+    return [number for policy in policies for number in (policy.capacity_u, policy.rate_u)]
+
+
+def decisions_from_reply(
+    policies: Sequence[Policy], cost_u: int, reply: Sequence[int]
+) -> list[Decision]:
+    """One decision per policy from the script's integers, with the in-memory bucket's arithmetic."""
+    allowed, now_us = reply[0] == 1, reply[1]
+    decided_at_s = now_us / MICRO
+    return [
+        verdict(policy, reply[2 * i + 2], reply[2 * i + 3], cost_u, allowed, decided_at_s)
+        for i, policy in enumerate(policies)
+    ]

@@ -19,8 +19,10 @@ class RateLimiterSettings(BaseSettings):
     local_deny_cache: bool = True
     # Also send X-RateLimit-Limit / -Remaining / -Reset for clients that predate the IETF fields.
     legacy_headers: bool = False
-    # Only behind a proxy you run: the client IP is then the last X-Forwarded-For entry.
-    trust_forwarded_for: bool = False
+    # How many proxies of yours stand in front of the app, each appending the address it got the
+    # request from to X-Forwarded-For. 0: ignore the header. N: the client is the Nth entry from
+    # the right; everything left of it is the client's to forge.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=16)
 
 
 def limiter_redis(redis_url: str, settings: RateLimiterSettings) -> redis.asyncio.Redis:

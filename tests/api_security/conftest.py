@@ -16,6 +16,7 @@ from api_security.settings import SecuritySettings
 
 ALL_SCOPES = ["api-keys:read", "api-keys:write", "messages:write"]
 AUTH_TOKEN = "12345"
+ROOT_ACCOUNT = "ACroot"
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def store(app: FastAPI, client: httpx.AsyncClient, settings: SecuritySettings) -
 
 @pytest.fixture
 async def root_key(store: ApiKeyStore) -> NewApiKey:
-    return await store.create("root", ALL_SCOPES)
+    return await store.create("root", ALL_SCOPES, owner=ROOT_ACCOUNT)
 
 
 @pytest.fixture

@@ -168,7 +168,7 @@ async def test_a_key_cannot_mint_a_key_with_more_scopes_than_its_own(
     client: httpx.AsyncClient, store: ApiKeyStore
 ) -> None:
     # Rule: no privilege escalation through key creation (OWASP API5, broken function-level authz).
-    minter = await store.create("minter", ["api-keys:write"])
+    minter = await store.create("minter", ["api-keys:write"], owner="ACminter")
 
     response = await client.post(
         "/api-keys",

@@ -8,7 +8,7 @@ import pytest
 import redis.asyncio
 
 from api_security.callback_signer import CALLBACK_ID_PARAM, TIMESTAMP_PARAM, CallbackSigner
-from api_security.replay_guard import MISSING_STAMP, REPLAYED, STALE, ReplayGuard
+from api_security.replay_guard import MISSING_STAMP, REPLAYED, STALE, STAMP_AT_END, ReplayGuard
 from api_security.signatures import SIGNATURE_HEADER, RequestValidator
 from error_handling.problems import Forbidden
 
@@ -35,6 +35,18 @@ def test_a_signed_callback_carries_its_stamp_in_the_signed_url() -> None:
     assert query[TIMESTAMP_PARAM] == [str(int(NOW))]
     assert len(query[CALLBACK_ID_PARAM][0]) == 32
     assert RequestValidator(TOKEN).validate(signed.url, PARAMS, signed.headers[SIGNATURE_HEADER])
+
+
+def test_the_stamp_ends_the_url_and_a_customers_own_stamp_params_are_dropped() -> None:
+    # Rule: the stamp is the signed URL's last text, so nothing can slide in after it; a customer
+    # URL cannot smuggle a second id, and its fragment (never sent) is dropped.
+    signed = signer_at(NOW).sign(f"https://example.com/s?{CALLBACK_ID_PARAM}=evil&a=1#frag", PARAMS)
+    query = parse_qs(urlsplit(signed.url).query)
+
+    assert query["a"] == ["1"]
+    assert query[CALLBACK_ID_PARAM] != ["evil"] and len(query[CALLBACK_ID_PARAM]) == 1
+    assert STAMP_AT_END.search(signed.url) is not None
+    assert "#" not in signed.url
 
 
 def test_moving_the_timestamp_breaks_the_signature() -> None:

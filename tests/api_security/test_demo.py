@@ -34,6 +34,7 @@ def test_the_demo_shows_each_layer_refusing_what_it_should(
         "the same request captured and replayed                     → 403",
         "→ 413  The request body is larger than 65536 bytes.",
         "sender key lists keys (scope it lacks)                     → 403",
+        "another account's key revokes root's key (BOLA)            → 404",
         "the revoked key sends a message                            → 401  This API key was revoked.",
         "which is link-local (cloud metadata lives here)",
         "X-Frame-Options: DENY",

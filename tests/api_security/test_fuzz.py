@@ -36,7 +36,7 @@ async def seed_root_key(database_url: str, pepper: str) -> tuple[str, str]:
     try:
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
-        new = await ApiKeyStore(engine, pepper).create("fuzzer", ALL_SCOPES)
+        new = await ApiKeyStore(engine, pepper).create("fuzzer", ALL_SCOPES, owner="ACfuzzer")
         return new.key.sid, new.secret
     finally:
         await engine.dispose()

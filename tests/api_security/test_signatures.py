@@ -56,6 +56,17 @@ def test_repeated_names_are_sorted_by_value_as_in_twilios_vector(
     assert validator.compute_signature(URL, list(reversed(DUPLICATE_PARAMS))) == DUPLICATE_EXPECTED
 
 
+def test_a_repeated_identical_value_counts_once_as_in_twilio_python(
+    validator: RequestValidator,
+) -> None:
+    # Rule: twilio-python signs `sorted(set(values))` per name (its vector adds ("Digits", "1234")
+    # twice, "Ensure duplicates are removed"), so an identical repeated pair is signed once.
+    repeated = [*DUPLICATE_PARAMS, ("Digits", "1234")]
+
+    assert validator.compute_signature(URL, repeated) == DUPLICATE_EXPECTED
+    assert validator.validate(URL, repeated, DUPLICATE_EXPECTED)
+
+
 def test_a_multidict_with_repeated_names_signs_like_the_pairs(validator: RequestValidator) -> None:
     # Rule: Starlette's FormData (a multi-dict) keeps every value; a plain Mapping view would drop one.
     from starlette.datastructures import FormData

@@ -6,8 +6,10 @@ from ipaddress import ip_address, ip_network
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from api_security.ssrf import check_outbound_url
+from api_security.ssrf import check_outbound_url, pin, vetted_request
 from error_handling.problems import ValidationFailed
 
 
@@ -28,6 +30,10 @@ from error_handling.problems import ValidationFailed
         ("http://224.0.0.1/", "224.0.0.1, which is multicast"),
         ("http://100.64.0.1/", "100.64.0.1, which is not globally routable"),  # carrier-grade NAT
         ("http://240.0.0.1/", "240.0.0.1, which is"),
+        # 6to4 (RFC 3056) and Teredo (RFC 4380) carry an IPv4 address a relay delivers to.
+        ("http://[2002:7f00:1::]/", "which is loopback (it carries the IPv4 address 127.0.0.1)"),
+        ("http://[2002:a9fe:a9fe::]/", "link-local (cloud metadata lives here) (it carries"),
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "carries the IPv4 address 127.0.0.1"),
     ],
 )
 async def test_internal_targets_are_refused(url: str, reason: str) -> None:
@@ -62,6 +68,36 @@ async def test_malformed_or_unresolvable_urls_are_refused(url: str, why: str) ->
 async def test_a_public_address_is_allowed_and_returned_for_pinning() -> None:
     # Rule: public targets pass, and the vetted addresses come back so the sender connects to them.
     assert await check_outbound_url("https://8.8.8.8/hook") == [ip_address("8.8.8.8")]
+
+
+def test_a_pinned_https_request_goes_to_the_address_but_names_the_host_for_tls_and_http() -> None:
+    # Rule: connect to the vetted IP, yet send the customer's Host header and TLS server name, so
+    # the certificate is still checked against the name the customer gave.
+    pinned = pin("https://Customer.example:8443/status?a=1#frag", ip_address("93.184.215.14"))
+
+    assert pinned.url == "https://93.184.215.14:8443/status?a=1"
+    assert pinned.headers == {"Host": "customer.example:8443"}
+    assert pinned.extensions == {"sni_hostname": "customer.example"}
+
+
+def test_a_pinned_ipv6_address_is_bracketed_and_plain_http_needs_no_tls_name() -> None:
+    pinned = pin("http://customer.example/status", ip_address("2606:2800:220:1::1"))
+
+    assert pinned.url == "http://[2606:2800:220:1::1]/status"
+    assert pinned.headers == {"Host": "customer.example"}
+    assert pinned.extensions == {}
+
+
+async def test_attack_a_name_with_one_private_answer_among_public_ones_is_refused() -> None:
+    """OWASP API7:2023 (SSRF): every DNS answer must pass, not just the one a client would try first."""
+
+    async def mixed_dns(host: str, port: int) -> list[str]:
+        return ["93.184.215.14", "10.0.0.7"]
+
+    with pytest.raises(ValidationFailed) as refused:
+        await vetted_request("https://mixed.example/hook", resolver=mixed_dns)
+
+    assert "mixed.example resolves to 10.0.0.7, which is private" in refused.value.detail
 
 
 async def test_an_allow_listed_network_is_reachable_for_local_demos() -> None:
@@ -100,3 +136,24 @@ async def test_the_messages_endpoint_accepts_a_public_status_callback(
 
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
+
+
+@given(
+    url=st.one_of(
+        st.text(max_size=40),
+        st.builds("https://{}/{}".format, st.text(max_size=12), st.text(max_size=12)),
+        st.builds("http://h.example:{}/".format, st.text(max_size=6)),
+    )
+)
+async def test_attack_any_url_is_pinned_or_refused_with_a_reason_never_a_crash(url: str) -> None:
+    """Crash on demand: whatever the URL, the sender gets a pinned request or a 422-shaped refusal."""
+
+    async def public_dns(host: str, port: int) -> list[str]:
+        return ["93.184.215.14"]
+
+    try:
+        pinned = await vetted_request(url, resolver=public_dns)
+    except ValidationFailed as refused:
+        assert refused.detail.startswith("Callback URL refused: ")
+    else:
+        assert pinned.url.startswith(("http://93.184.215.14", "https://93.184.215.14"))

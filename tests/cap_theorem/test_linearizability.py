@@ -1,5 +1,7 @@
 """The checker on hand-made histories whose verdict we know, including the tricky ones."""
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -189,17 +191,79 @@ def test_any_history_that_really_ran_one_at_a_time_is_linearizable(
 
 
 @given(histories_of_a_sequential_register(), st.data())
-def test_any_such_history_with_one_invented_read_is_not_linearizable(
+def test_any_such_history_with_one_invented_read_names_that_read_as_the_cause(
     history: list[Operation], data: st.DataObject
 ) -> None:
-    # One read of a value nobody wrote spoils any history, however its intervals overlap.
+    # One read of a value nobody wrote spoils any history, however its intervals overlap, and
+    # everything that completed before it still fits: so it, and nothing else, is the first cause.
     reads = [operation for operation in history if operation.kind == "read"]
     if not reads:
-        history.append(op(9, "read", -1, 0.0, 1.0))
+        invented = op(9, "read", -1, 0.0, 1.0)
+        history.append(invented)
     else:
-        data.draw(st.sampled_from(reads)).value = -1
+        invented = data.draw(st.sampled_from(reads))
+        invented.value = -1
 
     verdict = check_register(history)
 
     assert verdict.linearizable is False
+    assert verdict.culprit is invented
+    assert verdict.explanation.startswith(invented.describe())
     assert verdict.explanation.endswith(": no write of -1 succeeded")
+
+
+def test_an_invented_read_that_ends_with_a_write_is_still_the_one_blamed() -> None:
+    # Found by the property above: the write and the read complete at the same instant, and the
+    # checker once blamed whichever it met first. The write fits on its own; the read never does.
+    history = [op(1, "write", 1, 0.0, 1.0), op(9, "read", -1, 0.0, 1.0)]
+
+    verdict = check_register(history)
+
+    assert verdict.culprit is history[1]
+    assert verdict.explanation == (
+        "client 9's read returning -1 (0.000 s → 1.000 s), but by then the register could only"
+        " hold 1 or nothing: no write of -1 succeeded"
+    )
+
+
+@st.composite
+def any_histories(draw: st.DrawFn) -> list[Operation]:
+    """Small histories with no promise of being linearizable: random values, overlaps, outcomes."""
+    history = []
+    for client in range(draw(st.integers(1, 8))):
+        invoked = draw(st.integers(0, 10))
+        status: Status = draw(st.sampled_from(["ok", "ok", "ok", "info", "fail"]))
+        kind: Kind = draw(st.sampled_from(["read", "write"]))
+        value = (
+            draw(st.sampled_from([None, 1, 2, 3])) if kind == "read" else draw(st.integers(1, 3))
+        )
+        history.append(op(client, kind, value, invoked, invoked + draw(st.integers(0, 4)), status))
+    return history
+
+
+def known_when(history: list[Operation], last: Operation, *, inclusive: bool) -> list[Operation]:
+    """The history as known when `last` completed: outcomes that came later become unknown."""
+    cutoff = (last.completed, last.invoked)
+
+    def known(o: Operation) -> bool:
+        order = (o.completed, o.invoked)
+        return order <= cutoff if inclusive else order < cutoff
+
+    return [o if o.status != "ok" or known(o) else replace(o, status="info") for o in history]
+
+
+@given(any_histories())
+def test_the_culprit_is_the_first_completion_after_which_no_order_fits(
+    history: list[Operation],
+) -> None:
+    # What the explanation guarantees: up to and including the culprit no order fits; up to just
+    # before it one does. So the operation named is the earliest cause, whichever order ops arrive.
+    verdict = check_register(history)
+    if verdict.linearizable is not False:
+        return
+    culprit = verdict.culprit
+    assert culprit is not None and culprit.status == "ok"
+
+    assert check_register(known_when(history, culprit, inclusive=True)).linearizable is False
+    assert check_register(known_when(history, culprit, inclusive=False)).linearizable is True
+    assert verdict.explanation.startswith(culprit.describe())

@@ -76,3 +76,17 @@ async def test_after_wait_acknowledges_a_write_the_replica_already_serves_it() -
             await primary.rpush("register", value)
             assert await primary.wait(1, 5_000) == 1
             assert await replica.lindex("register", -1) == str(value)
+
+
+async def test_a_write_whose_wait_timed_out_stays_visible_on_the_primary() -> None:
+    # WAIT returning 0 does not undo the write: the primary serves it, the replica never got it.
+    # PostgreSQL's cancelled synchronous-commit wait behaves the same: committed locally, visible.
+    async with primary_and_replica() as cluster:
+        primary = cluster.primary.admin
+        cluster.link.cut()
+        await primary.set("unconfirmed", "1")
+
+        assert await primary.wait(1, 50) == 0
+
+        assert await primary.get("unconfirmed") == "1"
+        assert await cluster.replica.admin.get("unconfirmed") is None

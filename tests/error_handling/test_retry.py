@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from error_handling.retry import Backoff, retry
+from error_handling.retry import Attempt, Backoff, parse_retry_after, retry
 
 
 class FakeTime:
@@ -194,7 +195,144 @@ async def test_every_wait_is_within_its_ceiling_and_all_fit_the_deadline(
             rand=draw.random,
         )
 
-    ceilings = list(backoff.ceilings())
     assert len(time.sleeps) <= attempts - 1
-    assert all(0 <= wait <= ceiling for wait, ceiling in zip(time.sleeps, ceilings, strict=False))
+    assert all(0 <= wait <= backoff.ceiling(n) for n, wait in enumerate(time.sleeps, start=1))
     assert sum(time.sleeps) <= deadline
+
+
+# --- what a caller learns, and what it may add: history, a budget, the server's own wait ------
+
+
+async def test_every_failed_attempt_is_kept_with_its_number_and_error() -> None:
+    # Rule: a caller that gives up can say why; the last, non-transient error is kept too.
+    time = FakeTime()
+    errors = iter([ConnectionError("reset"), TimeoutError("slow"), ValueError("bad number")])
+
+    async def operation() -> str:
+        raise next(errors)
+
+    history: list[Attempt] = []
+    with pytest.raises(ValueError, match="bad number"):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError, TimeoutError),
+            history=history,
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert [(a.number, a.error) for a in history] == [
+        (1, "ConnectionError: reset"),
+        (2, "TimeoutError: slow"),
+        (3, "ValueError: bad number"),
+    ]
+    assert all(a.at > 0 for a in history)
+
+
+async def test_after_a_success_the_history_counts_the_attempts_it_took() -> None:
+    # Rule: attempts = failures kept + the one that succeeded (what a consumer reports per message).
+    time, history = FakeTime(), list[Attempt]()
+
+    result = await retry(
+        Flaky(failures=2),
+        idempotent=True,
+        transient=(ConnectionError,),
+        history=history,
+        sleep=time.sleep,
+        clock=time.clock,
+    )
+
+    assert (result, len(history) + 1) == ("ok", 3)
+
+
+async def test_a_retry_budget_that_says_no_stops_the_retries() -> None:
+    # Rule: the hook is asked before each retry; its first no is final, and it is asked no more.
+    time, operation, asked = FakeTime(), Flaky(failures=100), list[bool]()
+    answers = iter([True, False])
+
+    def may_retry() -> bool:
+        asked.append(True)
+        return next(answers)
+
+    with pytest.raises(ConnectionError):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError,),
+            backoff=Backoff(max_attempts=10, deadline_s=1000),
+            may_retry=may_retry,
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert operation.calls == 2
+    assert len(asked) == 2
+
+
+async def test_the_servers_retry_after_is_waited_at_least() -> None:
+    # Rule: the server knows when it will recover; its wait replaces a shorter jittered guess.
+    time = FakeTime()
+
+    await retry(
+        Flaky(failures=2),
+        idempotent=True,
+        transient=(ConnectionError,),
+        retry_after=lambda error: 3.0,
+        backoff=Backoff(base_s=0.1, cap_s=0.1, deadline_s=60),
+        sleep=time.sleep,
+        clock=time.clock,
+    )
+
+    assert time.sleeps == [3.0, 3.0]
+
+
+async def test_a_retry_after_that_ends_past_the_deadline_gives_up_at_once() -> None:
+    # Rule: waiting only to be too late is worse than failing now; the caller can fall back sooner.
+    time, operation = FakeTime(), Flaky(failures=1)
+
+    with pytest.raises(ConnectionError):
+        await retry(
+            operation,
+            idempotent=True,
+            transient=(ConnectionError,),
+            retry_after=lambda error: 120.0,
+            backoff=Backoff(deadline_s=10),
+            sleep=time.sleep,
+            clock=time.clock,
+        )
+
+    assert (operation.calls, time.sleeps) == (1, [])
+
+
+NOW = datetime(2026, 12, 2, 6, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        ("Wed, 02 Dec 2026 06:00:30 GMT", 30.0),
+        ("Wed, 02 Dec 2026 05:00:00 GMT", 0.0),  # already past: retry now
+        (None, None),
+        ("-5", None),
+        ("soon", None),
+        ("1.5", None),  # delta-seconds are a whole number
+        ("²", None),  # a digit to str.isdigit, not to float()
+        ("Wed, 02 Dec 2026 06:00:30", None),  # no zone
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(
+    header: str | None, seconds: float | None
+) -> None:
+    # Rule: RFC 9110 §10.2.3 allows both forms; anything else is ignored, never an exception.
+    assert parse_retry_after(header, now=NOW) == seconds
+
+
+def test_unlimited_attempts_never_overflow_the_ceiling() -> None:
+    # Rule: a consumer that redelivers forever still gets the cap, not an OverflowError.
+    backoff = Backoff(base_s=0.1, cap_s=5, max_attempts=1 << 30, deadline_s=float("inf"))
+
+    assert backoff.ceiling(1) == 0.1
+    assert backoff.ceiling(10_000) == 5

@@ -228,3 +228,38 @@ async def test_a_refused_connection_is_an_upstream_error_not_a_crash() -> None:
 
     assert client.stats.attempts == 3
     await client.aclose()
+
+
+async def test_the_servers_retry_after_sets_the_wait_before_each_retry(
+    accounts_url: str, accounts_admin: httpx.AsyncClient
+) -> None:
+    # Rule: a 503 with `Retry-After: 2` is retried 2 s later, not after our few-millisecond guess.
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+
+    client = AccountsClient(accounts_url, settings(), sleep=record)
+    await accounts_admin.put("/admin/faults", json={"error_rate": 1.0, "retry_after_s": 2})
+
+    with pytest.raises(UpstreamError, match="503 on GET"):
+        await client.get_account(uuid.uuid4())
+
+    assert waits == [2.0, 2.0]
+    await client.aclose()
+
+
+async def test_a_retry_after_longer_than_the_deadline_is_not_waited_for(
+    accounts_url: str, accounts_admin: httpx.AsyncClient
+) -> None:
+    # Rule: if the server's wait ends after our deadline, fail now and let the caller fall back.
+    client = AccountsClient(accounts_url, settings(retry_deadline_s=1.0), sleep=no_sleep)
+    await accounts_admin.put("/admin/faults", json={"error_rate": 1.0, "retry_after_s": 5})
+    before = await requests_seen(accounts_admin, "GET")
+
+    with pytest.raises(UpstreamError, match="503 on GET"):
+        await client.get_account(uuid.uuid4())
+
+    assert await requests_seen(accounts_admin, "GET") - before == 1
+    assert client.retry_delays == []
+    await client.aclose()

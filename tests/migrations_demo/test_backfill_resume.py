@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from backing_services.local_processes import free_port
+from backing_services.resolve import ServiceURLs
 from migrations_demo import alembic_runner
 from migrations_demo.backfill import main as backfill_main
 from migrations_demo.settings import MigrationSettings
@@ -119,5 +122,22 @@ def test_backfill_cli_says_in_one_line_when_postgres_is_unreachable(
 
     assert str(exited.value).startswith(
         "cannot backfill: PostgreSQL is not answering (connection failed:"
+    )
+    assert "\n" not in str(exited.value)
+
+
+def test_backfill_cli_says_in_one_line_when_the_database_does_not_exist(
+    service_urls: ServiceURLs,
+) -> None:
+    # Rule: a server that answers but lacks the named database is named, with how to create it.
+    missing = f"no_such_db_{uuid.uuid4().hex[:8]}"
+    url = make_url(service_urls.database_url).set(database=missing)
+
+    with pytest.raises(SystemExit) as exited:
+        backfill_main(["--database-url", url.render_as_string(hide_password=False)])
+
+    assert str(exited.value).startswith("cannot backfill: PostgreSQL at ")
+    assert f'has no database "{missing}" (--database-url): create it (createdb ' in str(
+        exited.value
     )
     assert "\n" not in str(exited.value)

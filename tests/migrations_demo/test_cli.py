@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from backing_services import get_settings
 from backing_services.local_processes import free_port
+from backing_services.resolve import ServiceURLs
 from migrations_demo import alembic_runner
 from migrations_demo.__main__ import parse_args
 from migrations_demo.cli import main as cli
@@ -19,6 +23,23 @@ def schema_of(database_url: str) -> str:
     return str(make_url(database_url).query["options"]).split("=", 1)[1]
 
 
+@pytest.fixture
+def services_env(
+    monkeypatch: pytest.MonkeyPatch, service_urls: ServiceURLs, redis_url: str
+) -> Iterator[None]:
+    """The CLI finds its services in the environment, as a user's shell gives them: this test's."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("DATABASE_URL", service_urls.database_url)
+    get_settings.cache_clear()  # settings are read once per process; this test changed them
+    yield
+    get_settings.cache_clear()
+
+
+def demo_env(redis_url: str, database_url: str) -> dict[str, str]:
+    return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
+
+
+@pytest.mark.usefixtures("services_env")
 def test_cli_upgrades_a_schema_to_the_safe_head(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -33,6 +54,7 @@ def test_cli_upgrades_a_schema_to_the_safe_head(
     assert alembic_runner.current_revisions(database_url) == {"0008_contract_account_sid"}
 
 
+@pytest.mark.usefixtures("services_env")
 def test_cli_refuses_the_ambiguous_head_and_names_the_branches(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -47,6 +69,7 @@ def test_cli_refuses_the_ambiguous_head_and_names_the_branches(
     )
 
 
+@pytest.mark.usefixtures("services_env")
 def test_cli_refuses_an_unknown_revision(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,16 +127,12 @@ def test_demo_refuses_a_blocker_that_is_not_a_number(capsys: pytest.CaptureFixtu
     )
 
 
-def test_demo_says_in_one_line_that_postgres_is_unreachable() -> None:
+def test_demo_says_in_one_line_that_postgres_is_unreachable(redis_url: str) -> None:
     # Rule: without PostgreSQL the demo exits with one actionable line, not a traceback.
     port = free_port()
     completed = subprocess.run(
         [sys.executable, "-m", "migrations_demo", "--rows", "100"],
-        env={
-            **os.environ,
-            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/test",
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
-        },
+        env=demo_env(redis_url, f"postgresql://postgres@127.0.0.1:{port}/test"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -125,3 +144,24 @@ def test_demo_says_in_one_line_that_postgres_is_unreachable() -> None:
         f"cannot run the demo: PostgreSQL is not answering at 127.0.0.1:{port} (DATABASE_URL): "
         "Connection refused. Start it, or unset DATABASE_URL to use Docker."
     )
+
+
+def test_demo_says_in_one_line_that_the_database_does_not_exist(
+    redis_url: str, service_urls: ServiceURLs
+) -> None:
+    # Rule: a server that answers but lacks the named database is named, with how to create it.
+    missing = f"no_such_db_{uuid.uuid4().hex[:8]}"
+    database_url = make_url(service_urls.database_url).set(database=missing)
+    completed = subprocess.run(
+        [sys.executable, "-m", "migrations_demo", "--rows", "100"],
+        env=demo_env(redis_url, database_url.render_as_string(hide_password=False)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("cannot run the demo: PostgreSQL at ")
+    assert f'has no database "{missing}" (DATABASE_URL): create it (createdb ' in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1

@@ -41,14 +41,20 @@ async def create_messages(
     settings: QueueSettings,
     count: int,
     *,
-    to: str = "+14155550100",
+    to: str | None = None,
     callback_url: str | None = None,
 ) -> list[str]:
-    """Create `count` messages (each with its outbox row) in one transaction; return their ids."""
+    """Create `count` messages (each with its outbox row) in one transaction; return their ids.
+
+    Without `to`, each goes to its own number (+14155550100, …0101, …): one number's messages are
+    sent one after another, so tests that are not about order should not queue them on one number.
+    """
     async with sessions.begin() as session:
         return [
             await create_message(
-                session, NewMessage(to, f"hello {n}", callback_url), settings=settings
+                session,
+                NewMessage(to or f"+1415555{100 + n:04d}", f"hello {n}", callback_url),
+                settings=settings,
             )
             for n in range(count)
         ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 
 import redis.asyncio
@@ -194,3 +196,114 @@ async def test_requeueing_an_unknown_dead_letter_says_so(
         assert str(error) == f"no dead letter 1-0 in {settings.dead_letter_stream}"
     else:
         raise AssertionError("requeue of an unknown id did not fail")
+
+
+async def test_only_the_consumer_holding_an_entry_can_dead_letter_it(
+    redis_client: redis.asyncio.Redis, settings: QueueSettings
+) -> None:
+    # Rule: dead_letter.lua checks ownership; a consumer whose entry was claimed away writes nothing,
+    # and the holder's second try (a retry after a lost reply) writes nothing more either.
+    stream = settings.stream
+    await redis_client.xgroup_create(stream, settings.group, id="0", mkstream=True)
+    entry_id = str(await redis_client.xadd(stream, {"event_id": "forty-two"}))
+    await redis_client.xreadgroup(settings.group, "c1", {stream: ">"})
+    await redis_client.xclaim(stream, settings.group, "c2", 0, [entry_id])
+    writer = dead_letters.DeadLetterWriter(
+        redis_client, dead_letter_stream=settings.dead_letter_stream
+    )
+    letter = dead_letters.DeadLetter(
+        entry_id=entry_id, reason="malformed", original={"event_id": "forty-two"}
+    )
+
+    moved = [
+        await writer.move([letter], stream=stream, group=settings.group, consumer=consumer)
+        for consumer in ("c1", "c2", "c2")
+    ]
+
+    assert moved == [[], [entry_id], []]
+    assert await redis_client.xlen(settings.dead_letter_stream) == 1
+    assert (await redis_client.xpending(stream, settings.group))["pending"] == 0
+
+
+class GatedCarrier(SimulatedCarrier):
+    """A carrier whose calls wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered, self.gate = asyncio.Event(), asyncio.Event()
+
+    async def send(self, *, to: str, body: str, idempotency_key: str) -> str:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().send(to=to, body=body, idempotency_key=idempotency_key)
+
+
+async def test_a_malformed_entry_is_dead_lettered_once_even_when_its_batch_outlives_the_lease(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: exactly one dead letter per entry, whatever the timing: a malformed entry batched with a
+    # slow one is dead-lettered by its reader, not also by a consumer that claims it after the lease.
+    settings = settings.model_copy(update={"lease_ms": 200})
+    await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    await redis_client.xadd(settings.stream, {"event_id": "forty-two"})
+    good = Event(GOOD_ID, "message.queued", json.loads(GOOD_PAYLOAD))
+    await redis_client.xadd(settings.stream, good.to_fields())  # type: ignore[arg-type]
+    carrier = GatedCarrier()
+    slow = Consumer(
+        redis_client, DeliverMessages(sessions, carrier, settings), name="slow", settings=settings
+    )
+    fast = consumer_for(sessions, redis_client, settings)
+
+    async def fast_once_slow_holds_the_batch(stop: asyncio.Event) -> None:
+        await carrier.entered.wait()
+        await fast.run(stop)
+
+    async def settled() -> bool:
+        # The gate opens once the entry is dead-lettered, by whichever consumer did it.
+        if await redis_client.xlen(settings.dead_letter_stream):
+            carrier.gate.set()
+        pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        return bool(await scalar(sessions, "SELECT count(*) FROM deliveries") == 1 and not pending)
+
+    await run_until([slow.run, fast_once_slow_holds_the_batch], settled)
+
+    letters = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert [letter["reason"] for letter in letters] == [
+        "malformed: missing field(s): type, payload"
+    ]
+
+
+async def test_one_event_the_database_refuses_is_dead_lettered_alone_and_its_batch_mates_delivered(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: a batch whose transaction fails on one event's data is recorded one by one; only that
+    # event is dead-lettered (with the database's reason), each carrier call is made once.
+    good = [
+        Event(str(uuid.uuid4()), "message.queued", {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": f"hi {n}"})
+        for n in range(5)
+    ]  # fmt: skip
+    poison = Event(str(uuid.uuid4()), "message.queued", {"message_id": "not-a-uuid", "to": "+14155550100", "body": "hi"})  # fmt: skip
+    await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    for event in [*good[:3], poison, *good[3:]]:
+        await redis_client.xadd(settings.stream, event.to_fields())  # type: ignore[arg-type]
+    carrier = SimulatedCarrier()
+    consumer = consumer_for(sessions, redis_client, settings, carrier)
+
+    async def settled() -> bool:
+        pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        return bool(await redis_client.xlen(settings.dead_letter_stream) == 1 and not pending)
+
+    await run_until([consumer.run], settled)
+
+    delivered = await scalar(
+        sessions, "SELECT array_agg(message_id ORDER BY message_id) FROM deliveries"
+    )
+    assert delivered == sorted(event.payload["message_id"] for event in good)
+    [letter] = await dead_letters.list_dead_letters(redis_client, settings.dead_letter_stream)
+    assert letter["event_id"] == poison.event_id
+    assert letter["reason"].startswith("gave up after 1 attempt(s): refused by the database:")
+    assert carrier.calls == 6

@@ -4,8 +4,11 @@ the heartbeat keeps a slow consumer's entries from being claimed while it still 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import redis.asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +17,7 @@ from queue_demo.carrier import SimulatedCarrier
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
+from queue_demo.retry import GaveUp
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.conftest import run_until, scalar
 
@@ -21,7 +25,9 @@ from tests.queue_demo.conftest import run_until, scalar
 async def publish(redis_client: redis.asyncio.Redis, settings: QueueSettings, count: int) -> None:
     await redis_client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
     for n in range(count):
-        payload = {"message_id": str(uuid.uuid4()), "to": "+14155550100", "body": f"hi {n}"}
+        # One number each: a number's messages are sent one after another, these race in parallel.
+        to = f"+1415555{n:04d}"
+        payload = {"message_id": str(uuid.uuid4()), "to": to, "body": f"hi {n}"}
         event = Event(str(uuid.uuid4()), "message.queued", payload)
         await redis_client.xadd(settings.stream, event.to_fields())  # type: ignore[arg-type]
 
@@ -145,3 +151,59 @@ async def test_without_the_heartbeat_a_slow_consumers_entries_are_claimed_and_st
     assert (slow_carrier.calls, fast_carrier.calls) == (5, 5)
     assert await scalar(sessions, "SELECT count(*) FROM deliveries") == 5
     assert await scalar(sessions, "SELECT array_agg(DISTINCT consumer) FROM deliveries") == ["fast"]
+
+
+class LosesOneCancellation(redis.asyncio.Redis):
+    """A client whose first script call swallows a cancel, as Python 3.11's wait_for does when the
+    cancel lands just as redis-py's write completes; it waits for `release` before it is sent."""
+
+    in_call: asyncio.Event
+    release: asyncio.Event
+
+    async def evalsha(self, sha: str, numkeys: int, *keys_and_args: Any) -> Any:
+        if not self.in_call.is_set():
+            self.in_call.set()
+            with contextlib.suppress(asyncio.CancelledError):  # the lost cancellation
+                await self.release.wait()
+        return await super().evalsha(sha, numkeys, *keys_and_args)
+
+
+class FinishesDuringAHeartbeat:
+    """A handler that returns exactly while the heartbeat's script call is in flight."""
+
+    def __init__(self, in_call: asyncio.Event) -> None:
+        self.in_call = in_call
+
+    async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        await self.in_call.wait()
+        return {}
+
+
+async def test_a_handler_that_finishes_during_a_heartbeat_call_still_gets_its_batch_acked(
+    redis_url: str, redis_client: redis.asyncio.Redis, settings: QueueSettings
+) -> None:
+    # Rule: the heartbeat is stopped by asking it, with a bounded wait, so a cancellation lost inside
+    # the heartbeat's Redis call cannot keep the batch from being acked or run() from returning.
+    settings = settings.model_copy(update={"lease_ms": 150})
+    await publish(redis_client, settings, 3)
+    # from_url builds the subclass (it calls cls); its annotation says only Redis.
+    client = cast(
+        LosesOneCancellation, LosesOneCancellation.from_url(redis_url, decode_responses=True)
+    )
+    client.in_call, client.release = asyncio.Event(), asyncio.Event()
+    consumer = Consumer(
+        client, FinishesDuringAHeartbeat(client.in_call), name="c1", settings=settings
+    )
+
+    async def acked() -> bool:
+        return consumer.stats.acked == 3
+
+    try:
+        # The bound only turns a wedge into a failure instead of a hung run.
+        async with asyncio.timeout(20):
+            await run_until([consumer.run], acked)
+    finally:
+        client.release.set()
+        await client.aclose()
+
+    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0

@@ -9,6 +9,7 @@ import redis.asyncio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from error_handling.correlation import is_well_formed_request_id
 from queue_demo.carrier import CarrierUnavailable, SimulatedCarrier
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
@@ -101,6 +102,37 @@ async def test_request_id_and_traceparent_travel_from_the_producer_to_the_handle
 
     [context] = carrier.contexts
     assert context["request_id"] == "req-42"
-    assert context["traceparent"] == TRACEPARENT
+    # The handling is a child span of the producer's: same trace, a new span id.
+    assert context["trace_id"] == TRACEPARENT.split("-")[1]
+    assert str(context["traceparent"]).startswith(f"00-{TRACEPARENT.split('-')[1]}-")
+    assert context["traceparent"] != TRACEPARENT
     [(_, fields)] = await redis_client.xrange(settings.stream)
     assert (fields["request_id"], fields["traceparent"]) == ("req-42", TRACEPARENT)
+
+
+async def test_a_malformed_request_id_on_an_event_is_replaced_before_it_reaches_the_logs(
+    sessions: async_sessionmaker[AsyncSession],
+    redis_client: redis.asyncio.Redis,
+    settings: QueueSettings,
+) -> None:
+    # Rule: workers bind ids through error_handling's one correlation helper, which refuses an id
+    # that could forge log fields and binds a fresh one instead.
+    forged = 'req-1" level=critical\nfake line'
+    async with sessions.begin() as session:
+        await create_message(
+            session, NewMessage("+14155550100", "hi"), settings=settings, request_id=forged
+        )
+    carrier = RecordingCarrier()
+    carrier.contexts = []
+    consumer = Consumer(
+        redis_client, DeliverMessages(sessions, carrier, settings), name="c1", settings=settings
+    )
+
+    async def handled() -> bool:
+        return bool(carrier.contexts)
+
+    await run_until([Relay(sessions, redis_client, settings).run, consumer.run], handled)
+
+    [context] = carrier.contexts
+    assert context["request_id"] != forged
+    assert is_well_formed_request_id(str(context["request_id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis.asyncio
@@ -115,3 +115,44 @@ async def test_the_relay_trims_acknowledged_entries_as_it_runs(
     await run_until([relay.run], trimmed)
 
     assert await redis_client.xlen(settings.stream) < 300
+
+
+class AGroupArrivesBeforeTheTrim(redis.asyncio.Redis):
+    """A client that, just before its trimming command reaches the server, lets another client
+    create a group and read 10 entries: the interleaving a separate floor-then-XTRIM allows."""
+
+    interloper: redis.asyncio.Redis
+    arrived = False
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        if args[0] in ("XTRIM", "EVALSHA") and not self.arrived:
+            self.arrived = True
+            await self.interloper.xgroup_create(STREAM, "late", id="0")
+            await self.interloper.xreadgroup("late", "c1", {STREAM: ">"}, count=10)
+        return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+
+async def test_a_group_that_reads_while_the_floor_is_computed_loses_nothing(
+    redis_url: str, redis_client: redis.asyncio.Redis
+) -> None:
+    # Rule: the floor and the trim are one atomic step (trim.lua), so a group created and read in
+    # between cannot have its pending entries trimmed away.
+    await fill(redis_client, 300, ["g"])
+    delivered = await read(redis_client, "g", 300)
+    await redis_client.xack(STREAM, "g", *delivered[:200])
+    # from_url builds the subclass (it calls cls); its annotation says only Redis.
+    trimmer = cast(
+        AGroupArrivesBeforeTheTrim,
+        AGroupArrivesBeforeTheTrim.from_url(redis_url, decode_responses=True),
+    )
+    trimmer.interloper = redis_client
+
+    try:
+        await trim_acknowledged(trimmer, STREAM)
+    finally:
+        await trimmer.aclose()
+
+    assert trimmer.arrived
+    _, claimed, deleted = await redis_client.xautoclaim(STREAM, "late", "c2", 0, count=1000)
+    assert deleted == []
+    assert [entry_id for entry_id, _ in claimed] == delivered[:10]

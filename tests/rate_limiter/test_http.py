@@ -123,9 +123,9 @@ async def test_signed_in_callers_are_limited_by_identity_not_by_address(
 async def test_anonymous_callers_are_limited_by_the_last_forwarded_hop_only_when_trusted(
     bucket: RedisTokenBucket,
 ) -> None:
-    # Rule: behind our proxy, X-Forwarded-For's last entry is the client; the forgeable first
-    # entry is ignored. Without the setting, the header is ignored altogether.
-    trusting = limited_app(bucket, settings=RateLimiterSettings(trust_forwarded_for=True))
+    # Rule: behind one proxy of ours, X-Forwarded-For's last entry is the client; the forgeable
+    # first entry is ignored. Without the setting, the header is ignored altogether.
+    trusting = limited_app(bucket, settings=RateLimiterSettings(trusted_proxy_hops=1))
     async with await client_for(trusting) as client:
         for _ in range(2):
             await client.get("/messages", headers={"X-Forwarded-For": "6.6.6.6, 10.0.0.1"})
@@ -138,6 +138,32 @@ async def test_anonymous_callers_are_limited_by_the_last_forwarded_hop_only_when
 
     assert (same_last_hop.status_code, other_last_hop.status_code) == (429, 200)
     assert no_header.status_code == 200  # keyed by the socket address, 127.0.0.1
+
+
+async def test_behind_two_proxies_the_client_is_the_entry_before_the_trusted_hops(
+    bucket: RedisTokenBucket,
+) -> None:
+    # Rule: with a load balancer and an ingress of ours, the ingress appends the balancer's
+    # address, so the client is the second entry from the right. Keying by the last entry would
+    # put every caller in the balancer's bucket; entries left of the client stay forgeable.
+    app = limited_app(bucket, settings=RateLimiterSettings(trusted_proxy_hops=2))
+    async with await client_for(app) as client:
+        for forged in ("6.6.6.6", "7.7.7.7"):
+            await client.get(
+                "/messages", headers={"X-Forwarded-For": f"{forged}, 1.1.1.1, 10.0.0.9"}
+            )
+
+        same_client = await client.get(
+            "/messages", headers={"X-Forwarded-For": "1.1.1.1, 10.0.0.9"}
+        )
+        other_client = await client.get(
+            "/messages", headers={"X-Forwarded-For": "2.2.2.2, 10.0.0.9"}
+        )
+        bypassed_a_proxy = await client.get("/messages", headers={"X-Forwarded-For": "3.3.3.3"})
+
+    assert (same_client.status_code, other_client.status_code) == (429, 200)
+    # Fewer entries than trusted hops: not through our proxies, so keyed by the socket address.
+    assert bypassed_a_proxy.status_code == 200
 
 
 async def test_legacy_x_ratelimit_headers_are_sent_only_when_enabled(

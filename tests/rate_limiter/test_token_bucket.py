@@ -115,7 +115,7 @@ def test_idle_full_buckets_are_forgotten_when_memory_fills(clock: ManualClock) -
 
 def test_threads_never_get_more_than_capacity() -> None:
     # Rule: the lock makes acquire atomic; 8 threads racing admit exactly the capacity.
-    bucket = TokenBucket(capacity=100, refill_per_second=1e-9)
+    bucket = TokenBucket(capacity=100, refill_per_second=1e-6)
     admitted: list[bool] = []
     start = threading.Barrier(8)
 
@@ -163,3 +163,60 @@ def test_refill_never_exceeds_capacity_nor_goes_negative_nor_over_admits(
         for end, _ in admitted[i:]:
             in_span = sum(c for t, c in admitted if start <= t <= end)
             assert in_span <= capacity + rate * (end - start) + 1e-6
+
+
+def test_past_max_keys_only_buckets_spent_within_one_refill_time_are_kept(
+    clock: ManualClock,
+) -> None:
+    # Rule: with more callers than max_keys, the table holds the keys spent within the last
+    # refill time (1 s here, 100 keys at one spend every 10 ms), not every key ever seen.
+    bucket = TokenBucket(capacity=1, refill_per_second=1, clock=clock, max_keys=10)
+    sizes = []
+    for n in range(2_000):
+        clock.advance(0.01)
+        bucket.acquire(f"caller-{n}")
+        sizes.append(len(bucket._buckets))
+
+    assert max(sizes) <= 101
+    assert set(bucket._buckets) == {f"caller-{n}" for n in range(1_900, 2_000)}
+
+
+def test_eviction_never_forgets_a_bucket_that_is_not_full(clock: ManualClock) -> None:
+    # Rule: forgetting a bucket refills it, so only full ones go; 50 drained callers against a
+    # max_keys of 10 all stay drained while a thousand other callers come and go.
+    bucket = TokenBucket(capacity=2, refill_per_second=0.001, clock=clock, max_keys=10)
+    drained = [f"drained-{n}" for n in range(50)]
+    for key in drained:
+        bucket.acquire(key, cost=2)
+    for n in range(1_000):
+        clock.advance(0.001)
+        bucket.acquire(f"passer-by-{n}")
+
+    assert not any(bucket.acquire(key).allowed for key in drained)
+    assert set(drained) <= set(bucket._buckets)
+
+
+class CountingKey(str):
+    """A key that counts how often the table hashes it: a measure of work that is not a clock."""
+
+    hashes = 0
+
+    def __hash__(self) -> int:
+        CountingKey.hashes += 1
+        return str.__hash__(self)
+
+
+def test_past_max_keys_a_call_touches_a_few_keys_not_the_whole_table(clock: ManualClock) -> None:
+    # Rule: with 2,000 partly spent buckets against a max_keys of 10, none may be forgotten, and
+    # a call must not walk the table looking for one: work per call stays constant.
+    bucket = TokenBucket(capacity=5, refill_per_second=0.001, clock=clock, max_keys=10)
+    keys = [CountingKey(f"caller-{n}") for n in range(2_000)]
+    for key in keys:
+        bucket.acquire(key)
+    CountingKey.hashes = 0
+
+    for key in keys[:100]:
+        bucket.acquire(key)
+
+    assert len(bucket._buckets) == 2_000
+    assert CountingKey.hashes <= 100 * 10  # a handful per call, not one per key in the table

@@ -29,6 +29,7 @@ def upgrade() -> None:
             f"backfilled {result.rows_done} rows in {result.batches} batches "
             f"({result.rows_per_s:,.0f} rows/s)"
         )
+        run.on_commit("backfill finished")  # each batch committed itself (see backfill.py)
 
 
 def downgrade() -> None:
