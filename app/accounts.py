@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth import Principal, require_scopes
+from error_handling.plain_text import PlainText
 from rest_vs_graphql.models import Account, PhoneNumber, new_sid
 from rest_vs_graphql.rest_api import API, account_json, phone_number_json
 
@@ -43,7 +44,9 @@ def accounts_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
     @router.post("/Accounts.json", status_code=201)
     async def open_account(
         principal: Annotated[Principal, require_scopes("profile:write")],
-        friendly_name: Annotated[str, Form(alias="FriendlyName", min_length=1, max_length=64)],
+        friendly_name: Annotated[
+            PlainText, Form(alias="FriendlyName", min_length=1, max_length=64)
+        ],
     ) -> dict[str, Any]:
         """Open the caller's account with one sending number; a second call returns the same one."""
         sid = account_sid_of(principal.user_id)

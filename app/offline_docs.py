@@ -21,16 +21,23 @@ GRAPHIQL_PAGE = Template((HERE / "graphiql.html").read_text()).substitute(assets
 
 
 def install_offline_docs(app: FastAPI, graphql_path: str = "/graphql") -> None:
-    """Serve `/docs` and the GraphiQL page from `static/`; create the app with `docs_url=None`."""
+    """Serve `/docs` and the GraphiQL page from `static/`; create the app with `docs_url=None`.
+
+    An app without an OpenAPI document (`openapi_url=None`, the API docs switched off) gets no
+    `/docs`; the GraphiQL page, which the GraphQL router switches on or off, is still the local one.
+    """
     if app.docs_url is not None:
         # FastAPI's own CDN-based /docs route would be matched first and ours never reached.
         raise ValueError(
             "create the app with FastAPI(docs_url=None) before installing offline docs"
         )
-    if app.openapi_url is None:
-        raise ValueError("Swagger UI needs the OpenAPI document: keep openapi_url set")
-    openapi_url = app.openapi_url
     app.mount(ASSETS_PATH, StaticFiles(directory=HERE / "static"), name="docs-assets")
+    app.add_middleware(LocalGraphiQL, path=graphql_path)
+    if app.openapi_url is not None:
+        _install_swagger_ui(app, app.openapi_url)
+
+
+def _install_swagger_ui(app: FastAPI, openapi_url: str) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
@@ -46,8 +53,6 @@ def install_offline_docs(app: FastAPI, graphql_path: str = "/graphql") -> None:
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     async def swagger_ui_oauth2_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
-
-    app.add_middleware(LocalGraphiQL, path=graphql_path)
 
 
 class LocalGraphiQL:

@@ -1,6 +1,6 @@
 """Describe how you would implement authentication and authorization.
 
-Argon2id passwords, short EdDSA access JWTs with one strict verifier, rotating refresh-token families, scopes by role.
+Argon2id passwords, short Ed25519 access JWTs with one strict verifier, rotating refresh-token families, scopes by role.
 """
 
 from auth.app import build_auth_service, create_auth_app, create_tables

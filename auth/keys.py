@@ -11,18 +11,39 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
-ALGORITHMS = ("EdDSA", "ES256")
+# RFC 9864 (2025) deprecates the polymorphic JOSE name `EdDSA` for the fully specified `Ed25519`.
+# New keys are pinned to `Ed25519`; a key made before the rename keeps `EdDSA` until it retires.
+ALGORITHMS = ("Ed25519", "ES256")
+LEGACY_ALGORITHMS = ("EdDSA",)
+
+
+class Ed25519Algorithm(OKPAlgorithm):
+    """`Ed25519` as RFC 9864 §2.2 defines it: EdDSA on that one curve, so an Ed448 key is refused.
+
+    PyJWT 2.15 ships only `EdDSA` (RFC 9864 support is its open issue #1190), so we register it.
+    """
+
+    def prepare_key(self, key: Any) -> Any:
+        prepared = super().prepare_key(key)
+        if not isinstance(prepared, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
+            raise jwt.InvalidKeyError("the Ed25519 algorithm needs an Ed25519 key")
+        return prepared
+
+
+if "Ed25519" not in jwt.algorithms.get_default_algorithms():  # a future PyJWT brings its own
+    jwt.register_algorithm("Ed25519", Ed25519Algorithm())
 # The members RFC 7638 hashes for each key type, in its canonical (sorted) order.
 THUMBPRINT_MEMBERS = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}
 
 
 def generate_private_key(algorithm: str) -> PrivateKey:
-    if algorithm == "EdDSA":
+    if algorithm in ("Ed25519", *LEGACY_ALGORITHMS):
         return ed25519.Ed25519PrivateKey.generate()
     if algorithm == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
@@ -71,7 +92,7 @@ def new_key(algorithm: str, now: float) -> Key:
 class KeyRing:
     """Keys newest first; the newest unretired key signs, every key not yet retired verifies.
 
-    >>> ring = KeyRing((new_key("EdDSA", now),))
+    >>> ring = KeyRing((new_key("Ed25519", now),))
     >>> ring.signing_key().kid, ring.verification_key(kid, now), ring.jwks(now)
     """
 

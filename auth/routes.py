@@ -18,6 +18,7 @@ from auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from auth.refresh_tokens import MAX_REFRESH_TOKEN_CHARS
 from auth.service import Principal
 from auth.users import USERNAME_PATTERN, set_display_name, user_by_id
+from error_handling.plain_text import PlainText
 from error_handling.problems import NotFound, ValidationFailed
 
 USER_GONE = "The user of this token no longer exists."
@@ -42,7 +43,7 @@ class Registration(BaseModel):
 class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: PlainText = Field(min_length=1, max_length=64)
 
 
 class UserOut(BaseModel):
@@ -69,9 +70,12 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.post("/auth/users", status_code=status.HTTP_201_CREATED)
-async def register(body: Registration, auth: AuthDep) -> UserOut:
+async def register(request: Request, body: Registration, auth: AuthDep) -> UserOut:
+    """Sign up. A taken name is a 409 on purpose: see the README's "Does sign-up enumerate users?"."""
     # The role is the server's decision; self-registration always makes a plain "user".
-    return _user_out(await auth.register(body.username, body.password, role="user"))
+    client_ip = request.client.host if request.client else "unknown"
+    user = await auth.register(body.username, body.password, role="user", client_ip=client_ip)
+    return _user_out(user)
 
 
 @router.post("/auth/token")
@@ -79,11 +83,12 @@ async def token(
     request: Request,
     response: Response,
     auth: AuthDep,
-    grant_type: Annotated[str, Form(max_length=32)],
-    username: Annotated[str | None, Form(max_length=32)] = None,
+    grant_type: Annotated[PlainText, Form(max_length=32)],
+    username: Annotated[PlainText | None, Form(max_length=32)] = None,
+    # Any character may be in a password (NIST SP 800-63B §3.1.1.2): it is only ever hashed.
     password: Annotated[str | None, Form(max_length=MAX_PASSWORD_CHARS)] = None,
-    refresh_token: Annotated[str | None, Form(max_length=MAX_REFRESH_TOKEN_CHARS)] = None,
-    scope: Annotated[str | None, Form(max_length=MAX_SCOPE_CHARS)] = None,
+    refresh_token: Annotated[PlainText | None, Form(max_length=MAX_REFRESH_TOKEN_CHARS)] = None,
+    scope: Annotated[PlainText | None, Form(max_length=MAX_SCOPE_CHARS)] = None,
 ) -> TokenResponse:
     """OAuth 2.0 token endpoint. The password grant serves this demo; see the README for code + PKCE."""
     response.headers["Cache-Control"] = "no-store"

@@ -25,10 +25,12 @@ from auth.passwords import Passwords
 from auth.policy import ROLE_SCOPES, format_scope, grant_scopes
 from auth.revocation import Denylist
 from auth.settings import AuthSettings
+from error_handling.problems import UpstreamUnavailable
 
 BAD_CREDENTIALS = "The username or password is incorrect."
 REVOKED = "The access token has been revoked."
 USER_GONE = "The refresh token's user no longer exists."
+REVOCATION_UNCHECKED = "Token revocation cannot be checked right now; retry shortly."
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class AuthService:
                 settings.login_per_username_refill_per_s,
             ),
             per_ip=(settings.login_per_ip_capacity, settings.login_per_ip_refill_per_s),
+            sign_ups_per_ip=(
+                settings.register_per_ip_capacity,
+                settings.register_per_ip_refill_per_s,
+            ),
         )
         self.denylist = Denylist(redis, settings.redis_prefix)
         self._ring: KeyRing | None = None
@@ -108,7 +114,18 @@ class AuthService:
         self._ring_loaded_at = self.clock()
         return self._ring
 
-    async def register(self, username: str, password: str, role: str = "user") -> User:
+    async def register(
+        self, username: str, password: str, role: str = "user", *, client_ip: str | None = None
+    ) -> User:
+        """Create a user; a client's sign-up (`client_ip` given) is throttled first.
+
+        A taken name is refused before Argon2 runs: the 409 says so anyway, so checking first leaks
+        nothing, and a probe costs the server a query, not a hash. The constraint still decides races.
+        """
+        if client_ip is not None:
+            await self.throttle.check_sign_up(client_ip)
+        if await users.user_by_username(self.sessions, username) is not None:
+            raise users.username_taken(username)
         return await users.create_user(
             self.sessions, username, await self.passwords.hash(password), role
         )
@@ -161,7 +178,12 @@ class AuthService:
             )
         except InvalidAccessToken as error:
             raise invalid_token(str(error)) from None
-        if await self.denylist.is_revoked(claims.token_id, claims.session_id):
+        try:
+            revoked = await self.denylist.is_revoked(claims.token_id, claims.session_id)
+        except (redis.RedisError, OSError) as error:
+            # Fail closed: accepting unchecked tokens would let a logged-out token through.
+            raise UpstreamUnavailable(REVOCATION_UNCHECKED, headers={"Retry-After": "1"}) from error
+        if revoked:
             raise invalid_token(REVOKED)
         try:
             user_id = uuid.UUID(claims.subject)

@@ -20,7 +20,8 @@ class AuthSettings(BaseSettings):
 
     issuer: str = "https://auth.mini-twilio.local"
     audience: str = "https://api.mini-twilio.local"
-    signing_algorithm: Literal["EdDSA", "ES256"] = "EdDSA"
+    # `Ed25519` is RFC 9864's name for what RFC 8037 called `EdDSA` on that curve.
+    signing_algorithm: Literal["Ed25519", "ES256"] = "Ed25519"
     access_token_ttl_s: int = 300
     refresh_token_ttl_s: int = 14 * 24 * 3600
     # Clock skew tolerated between the issuer and the API; RFC 8725 asks for "small".
@@ -36,6 +37,10 @@ class AuthSettings(BaseSettings):
     login_per_username_refill_per_s: float = 1 / 60
     login_per_ip_capacity: int = 20
     login_per_ip_refill_per_s: float = 1 / 6
+    # Sign-up throttling, per client IP: every attempt counts, free name or taken, so probing
+    # which usernames exist costs an attacker as much as creating accounts does.
+    register_per_ip_capacity: int = 5
+    register_per_ip_refill_per_s: float = 1 / 60
     redis_prefix: str = "auth"
     # How often an instance re-reads the key ring, to pick up a rotation made by another instance.
     key_reload_s: int = 60

@@ -29,8 +29,12 @@ async def create_user(
         async with sessions.begin() as session:
             session.add(user)
     except IntegrityError:
-        raise Conflict(USERNAME_TAKEN.format(username=username)) from None
+        raise username_taken(username) from None
     return user
+
+
+def username_taken(username: str) -> Conflict:
+    return Conflict(USERNAME_TAKEN.format(username=username))
 
 
 async def user_by_username(

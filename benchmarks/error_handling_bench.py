@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from backing_services.resolve import services_for_demo
-from error_handling.idempotency import idempotent_route
+from error_handling.idempotency import ANYONE, idempotent_route, scoped_key
 from error_handling.idempotency_store import KEY_PREFIX, IdempotencyStore
 from error_handling.install import install_error_handling
 from error_handling.redaction import redact_secrets
@@ -154,7 +154,10 @@ async def bench_http(redis_url: str, requests: int) -> dict[str, dict[str, float
         )
     finally:
         for start in range(0, len(keys), 500):
-            await client.delete(*[KEY_PREFIX + key for key in keys[start : start + 500]])
+            batch = keys[start : start + 500]
+            await client.delete(
+                *[KEY_PREFIX + scoped_key(ANYONE, "POST /charges", k) for k in batch]
+            )
         await client.aclose()
     return {
         name: {

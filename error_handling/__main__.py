@@ -18,6 +18,7 @@ import redis.asyncio
 
 from backing_services.resolve import services_for_demo
 from error_handling.demo_app import MESSAGES, STREAM, create_demo_app
+from error_handling.idempotency import ANYONE, scoped_key
 from error_handling.idempotency_store import KEY_PREFIX
 from error_handling.retry import Backoff, retry
 from error_handling.stream_worker import deliver_pending
@@ -162,7 +163,8 @@ async def run(redis_url: str, raw: bool) -> None:
                 "\nOne request id joins the client's view, the API's lines and the worker's lines."
             )
     finally:
-        await store.delete(STREAM, KEY_PREFIX + key, *[MESSAGES + id_ for id_ in created])
+        stored_key = KEY_PREFIX + scoped_key(ANYONE, "POST /messages", key)
+        await store.delete(STREAM, stored_key, *[MESSAGES + id_ for id_ in created])
         await store.aclose()
 
 

@@ -17,6 +17,9 @@ from error_handling.settings import ErrorHandlingSettings
 _installed_handler: logging.Handler | None = None
 
 
+THIRD_PARTY_LOGGERS = ("redis", "asyncio", "httpx", "httpcore", "hpack", "multipart", "urllib3")
+
+
 def logging_configured() -> bool:
     return _installed_handler is not None
 
@@ -73,4 +76,8 @@ def configure_logging(
         root.removeHandler(_installed_handler)
     root.addHandler(handler)
     root.setLevel(level or shared.log_level)
+    # Our DEBUG lines are the trail an investigation follows; libraries' DEBUG lines (redis-py's
+    # "Failed to enable maintenance notifications" on every connection, asyncio, httpcore) bury it.
+    for library in THIRD_PARTY_LOGGERS:
+        logging.getLogger(library).setLevel(max(root.level, logging.INFO))
     _installed_handler = handler

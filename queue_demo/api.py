@@ -1,4 +1,4 @@
-"""The HTTP edge: `POST /messages` queues a message (message row + outbox row, one commit) and answers 202.
+"""The HTTP edge: `POST /messages` queues a message (message row + outbox row, one commit) and answers 201.
 
 Mount `create_router(get_session)` in any FastAPI app that has `install_problem_handlers` installed.
 """
@@ -44,7 +44,9 @@ def create_router(
     router = APIRouter(tags=["queue_demo"])
     SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
-    @router.post("/messages", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
+    # 201, not 202: the message resource exists once the commit returns and can be read at its URI;
+    # delivery is a later fact reported by its status (Twilio answers 201 for the same reason).
+    @router.post("/messages", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
     async def queue_message(
         message: MessageIn,
         session: SessionDep,

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio
+import structlog
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import (
@@ -43,6 +44,7 @@ from queue_demo.status import group_statuses
 from queue_demo.trim import trim_acknowledged
 
 console = Console()
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -95,6 +97,12 @@ async def until_sigterm(
 async def run_relay(settings: QueueSettings) -> int:
     async with services() as s:
         await create_tables(s.engine, with_messages=settings.own_messages_table)
+        log.info(
+            "relay started",
+            reads="the outbox table",
+            publishes_to=[settings.stream, settings.callbacks_stream],
+            trims_every_s=settings.trim_every_s,
+        )
         stop = asyncio.Event()
         return await until_sigterm(
             Relay(s.sessions, s.redis, settings).run(stop), stop, settings.shutdown_deadline_s

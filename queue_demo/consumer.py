@@ -93,6 +93,13 @@ class Consumer:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; batches in hand when it is set are finished and acknowledged."""
         await self.ensure_group()
+        log.info(
+            "consumer started",
+            consumer=self.name,
+            stream=self.stream,
+            group=self.group,
+            handler=type(self.handler).__name__,
+        )
         backlog = True  # first drain what this consumer name read before a crash and never acked
         next_claim = 0.0
         in_flight: set[asyncio.Task[bool]] = set()
@@ -199,6 +206,14 @@ class Consumer:
         if handled:
             await self.redis.xack(self.stream, self.group, *handled)
             self.stats.acked += len(handled)
+        log.info(
+            "batch handled",
+            consumer=self.name,
+            stream=self.stream,
+            entries=len(events),
+            acked=len(handled),
+            dead_lettered=len(given_up),
+        )
         return True
 
     def _sort(

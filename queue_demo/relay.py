@@ -76,6 +76,7 @@ class Relay:
             ):
                 log.debug("published", stream=row.stream, event_type=row.event_type)
         self.published += len(rows)
+        log.info("published a batch", events=len(rows), total=self.published)
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -1,19 +1,22 @@
-"""How long to wait before retrying? Exponential backoff with full jitter, for a bounded number of tries.
+"""The queue's retries: the repo's one backoff (`error_handling.retry`), with the queue's two needs.
 
-Full jitter (a random wait between 0 and the capped exponential) keeps retrying clients from syncing up.
+A queued job has no caller waiting, so its backoff has no deadline, only an attempt limit; and when
+it gives up, the attempt history goes into the dead-letter entry (`GaveUp.history`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from error_handling.retry import Attempt, retry
+from error_handling.retry import Backoff as _Backoff
+
 T = TypeVar("T")
-_JITTER = random.Random()
+
+__all__ = ["Attempt", "Backoff", "GaveUp", "TransientError", "call_with_retries"]
 
 
 class TransientError(Exception):
@@ -21,10 +24,10 @@ class TransientError(Exception):
 
 
 @dataclass(frozen=True)
-class Attempt:
-    number: int
-    error: str
-    at: float
+class Backoff(_Backoff):
+    """Full jitter as everywhere in the repo, bounded by attempts only: no caller is waiting."""
+
+    deadline_s: float = math.inf
 
 
 @dataclass
@@ -38,31 +41,16 @@ class GaveUp(Exception):
         return f"gave up after {len(self.history)} attempt(s): {last}"
 
 
-@dataclass(frozen=True)
-class Backoff:
-    base_s: float
-    cap_s: float
-    max_attempts: int
-
-    def delay(self, failures: int, rng: random.Random | None = None) -> float:
-        """The wait after the `failures`-th failure: uniform in [0, min(cap, base·2^(failures-1))]."""
-        return (rng or _JITTER).uniform(0, min(self.cap_s, self.base_s * 2 ** (failures - 1)))
-
-
 async def call_with_retries(call: Callable[[], Awaitable[T]], backoff: Backoff) -> tuple[T, int]:
     """Await `call()`, retrying TransientError with backoff; return (result, attempts it took).
 
     Raises GaveUp with the attempt history when the attempts run out or an error is not transient.
     """
     history: list[Attempt] = []
-    for number in range(1, backoff.max_attempts + 1):
-        try:
-            return await call(), number
-        except TransientError as error:
-            history.append(Attempt(number, f"{type(error).__name__}: {error}", time.time()))
-            if number < backoff.max_attempts:
-                await asyncio.sleep(backoff.delay(number))
-        except Exception as error:  # anything else will not get better by waiting
-            history.append(Attempt(number, f"{type(error).__name__}: {error}", time.time()))
-            break
-    raise GaveUp(history)
+    try:
+        result = await retry(
+            call, idempotent=True, transient=(TransientError,), backoff=backoff, history=history
+        )
+    except Exception:  # any error, transient or not, ends here with its history
+        raise GaveUp(history) from None
+    return result, len(history) + 1

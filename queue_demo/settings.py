@@ -41,7 +41,7 @@ class QueueSettings(BaseSettings):
 
     # Retries of a transient carrier error: exponential backoff with full jitter.
     max_attempts: int = Field(default=4, ge=1)
-    backoff_base_s: float = Field(default=0.05, ge=0)
+    backoff_base_s: float = Field(default=0.05, gt=0)
     backoff_cap_s: float = Field(default=2.0, ge=0)
 
     # Relay: how many outbox rows per transaction, how long to nap when there are none.

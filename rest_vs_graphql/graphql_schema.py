@@ -5,12 +5,15 @@ Resolvers call the same service functions as the REST routes; relations go throu
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
+from error_handling.plain_text import multi_line, single_line
+from error_handling.problems import ValidationFailed
 from rest_vs_graphql import models, service
 from rest_vs_graphql.graphql_context import TwinContext
 from rest_vs_graphql.pagination import Page, Position, encode_token
@@ -18,6 +21,26 @@ from rest_vs_graphql.pagination import Page, Position, encode_token
 Node = TypeVar("Node")
 Row = TypeVar("Row", models.Message, models.Conversation)
 TwinInfo = Info[TwinContext, None]
+
+
+FREE_TEXT = {"body"}  # arguments that may break lines; every other text is a single line
+
+
+def _refuse_control_characters(name: str, value: object) -> None:
+    if isinstance(value, str):
+        try:
+            (multi_line if name in FREE_TEXT else single_line)(value)
+        except ValueError as error:
+            raise ValidationFailed(f"{name} {error}") from None
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _refuse_control_characters(field.name, getattr(value, field.name))
+
+
+def plain_arguments(**arguments: object) -> None:
+    """The GraphQL door of the REST twin's `PlainText`: a control character in an argument is a 422."""
+    for name, value in arguments.items():
+        _refuse_control_characters(name, value)
 
 
 @strawberry.type
@@ -141,6 +164,7 @@ class Account:
     async def messages(
         self, info: TwinInfo, first: int | None = None, after: str | None = None
     ) -> Connection[Message]:
+        plain_arguments(after=after)
         context, sid = info.context, self.sid
         page = await context.db.run(
             lambda session: service.list_messages(
@@ -158,6 +182,7 @@ class Account:
     async def conversations(
         self, info: TwinInfo, first: int | None = None, after: str | None = None
     ) -> Connection[Conversation]:
+        plain_arguments(after=after)
         context, sid = info.context, self.sid
         page = await context.db.run(
             lambda session: service.list_conversations(
@@ -188,6 +213,7 @@ class Account:
 class Query:
     @strawberry.field
     async def account(self, info: TwinInfo, sid: str) -> Account | None:
+        plain_arguments(sid=sid)
         context = info.context
         row = await context.db.run(
             lambda session: service.get_account(session, context.caller, sid)
@@ -196,6 +222,7 @@ class Query:
 
     @strawberry.field
     async def message(self, info: TwinInfo, account_sid: str, sid: str) -> Message | None:
+        plain_arguments(account_sid=account_sid, sid=sid)
         context = info.context
         row = await context.db.run(
             lambda session: service.get_message(session, context.caller, account_sid, sid)
@@ -215,7 +242,11 @@ class CreateMessageInput:
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def create_message(self, info: TwinInfo, input: CreateMessageInput) -> Message:
+    async def create_message(self, info: TwinInfo, input: CreateMessageInput) -> Message | None:
+        """Nullable on purpose: a refused send (429, 422) nulls only its own field, so in a document
+        of aliased sends each one reports its own result or error, and the ones that committed show.
+        """
+        plain_arguments(input=input)
         context = info.context
         new = service.NewMessage(
             from_number=input.from_,

@@ -4,12 +4,14 @@ Each route parses the request, calls the service layer, and shapes the JSON; not
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, params
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, params
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from error_handling.plain_text import MultilineText, PlainText
 from error_handling.problems import DomainError
 from rest_vs_graphql import service
 from rest_vs_graphql.conditional_get import json_with_etag
@@ -18,6 +20,10 @@ from rest_vs_graphql.settings import TwinSettings, get_twin_settings
 
 API = "/2010-04-01"
 FORM_ONLY = "Send the message as application/x-www-form-urlencoded (To, From, Body), as Twilio's API takes it."
+
+
+# Every id in a URL: a SID is plain text, so a NUL in it is a 422, not a database error.
+Sid = Annotated[PlainText, Path()]
 
 
 class UnsupportedMediaType(DomainError):
@@ -35,6 +41,144 @@ async def require_form(request: Request) -> None:
         raise UnsupportedMediaType(FORM_ONLY)
 
 
+@dataclass(frozen=True)
+class Twin:
+    """What one mounted REST twin was built with; its routes read it through `TwinDep`."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: TwinSettings
+    on_queued: service.MessageQueued | None
+    caller: str | None = None  # who is calling: set per request once `caller` has run
+
+
+async def current_twin(request: Request) -> Twin:
+    twin: Twin = request.state.rest_twin
+    return twin
+
+
+TwinDep = Annotated[Twin, Depends(current_twin)]
+
+
+async def open_session(twin: TwinDep) -> AsyncIterator[AsyncSession]:
+    async with twin.sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(open_session)]
+PageSize = Annotated[int | None, Query(alias="PageSize")]
+PageToken = Annotated[PlainText | None, Query(alias="PageToken")]
+
+
+def read(request: Request, twin: Twin, payload: Any) -> Response:
+    return json_with_etag(request, payload, twin.settings.cache_control)
+
+
+# The routes: each parses the request, calls the service layer, and shapes Twilio's JSON.
+
+
+async def fetch_account(
+    request: Request, AccountSid: Sid, session: Session, twin: TwinDep
+) -> Response:
+    account = await service.get_account(session, twin.caller, AccountSid)
+    return read(request, twin, account_json(account))
+
+
+async def list_messages(
+    request: Request,
+    AccountSid: Sid,
+    session: Session,
+    twin: TwinDep,
+    page_size: PageSize = None,
+    page_token: PageToken = None,
+) -> Response:
+    size = twin.settings.default_page_size if page_size is None else page_size
+    page = await service.list_messages(
+        session,
+        twin.caller,
+        AccountSid,
+        page_size=size,
+        page_token=page_token,
+        max_page_size=twin.settings.max_page_size,
+    )
+    uri = f"{API}/Accounts/{AccountSid}/Messages.json"
+    items = [message_json(m) for m in page.items]
+    return read(request, twin, list_json("messages", items, uri, size, page.next_token))
+
+
+async def fetch_message(
+    request: Request, AccountSid: Sid, MessageSid: Sid, session: Session, twin: TwinDep
+) -> Response:
+    message = await service.get_message(session, twin.caller, AccountSid, MessageSid)
+    return read(request, twin, message_json(message))
+
+
+async def create_message(
+    AccountSid: Sid,
+    session: Session,
+    twin: TwinDep,
+    to: Annotated[PlainText, Form(alias="To")],
+    from_: Annotated[PlainText, Form(alias="From")],
+    body: Annotated[MultilineText, Form(alias="Body")],
+    status_callback: Annotated[PlainText | None, Form(alias="StatusCallback")] = None,
+) -> dict[str, Any]:
+    new = service.NewMessage(
+        from_number=from_, to_number=to, body=body, status_callback=status_callback
+    )
+    message = await service.create_message(
+        session, twin.caller, AccountSid, new, on_queued=twin.on_queued
+    )
+    return message_json(message)
+
+
+async def fetch_phone_number(
+    request: Request, AccountSid: Sid, PhoneNumberSid: Sid, session: Session, twin: TwinDep
+) -> Response:
+    number = await service.get_phone_number(session, twin.caller, AccountSid, PhoneNumberSid)
+    return read(request, twin, phone_number_json(number))
+
+
+async def list_conversations(
+    request: Request,
+    AccountSid: Sid,
+    session: Session,
+    twin: TwinDep,
+    page_size: PageSize = None,
+    page_token: PageToken = None,
+) -> Response:
+    size = twin.settings.default_page_size if page_size is None else page_size
+    page = await service.list_conversations(
+        session,
+        twin.caller,
+        AccountSid,
+        page_size=size,
+        page_token=page_token,
+        max_page_size=twin.settings.max_page_size,
+    )
+    uri = f"{API}/Accounts/{AccountSid}/Conversations.json"
+    items = [conversation_json(c) for c in page.items]
+    return read(request, twin, list_json("conversations", items, uri, size, page.next_token))
+
+
+async def list_participants(
+    request: Request, AccountSid: Sid, ConversationSid: Sid, session: Session, twin: TwinDep
+) -> Response:
+    participants = await service.participants_of(session, twin.caller, AccountSid, ConversationSid)
+    uri = f"{API}/Accounts/{AccountSid}/Conversations/{ConversationSid}/Participants.json"
+    items = [participant_json(p) for p in participants]
+    return read(request, twin, list_json("participants", items, uri, len(items), None))
+
+
+def _bind(
+    twin: Twin, caller: Callable[..., Awaitable[str | None]]
+) -> Callable[..., Awaitable[None]]:
+    """The router's one dependency: runs `caller` (authentication) and hands routes their twin."""
+
+    async def bind_twin(request: Request, who: Annotated[str | None, Depends(caller)]) -> None:
+        request.state.rest_twin = replace(twin, caller=who)
+
+    return bind_twin
+
+
 def create_rest_router(
     session_factory: async_sessionmaker[AsyncSession],
     *,
@@ -49,118 +193,30 @@ def create_rest_router(
     `send_dependencies` guard only the send route (a rate limit, a write scope); `route_class`
     wraps every route (an Idempotency-Key route class acts on the POST alone).
     """
-    settings = settings or get_twin_settings()
+    twin = Twin(session_factory, settings or get_twin_settings(), on_queued)
     router = APIRouter(
-        prefix=f"{API}/Accounts/{{AccountSid}}", tags=["REST twin"], route_class=route_class
+        prefix=f"{API}/Accounts/{{AccountSid}}",
+        tags=["REST twin"],
+        route_class=route_class,
+        dependencies=[Depends(_bind(twin, caller))],
     )
-
-    async def open_session() -> AsyncIterator[AsyncSession]:
-        async with session_factory() as session:
-            yield session
-
-    Session = Annotated[AsyncSession, Depends(open_session)]
-    Caller = Annotated[str | None, Depends(caller)]
-    PageSize = Annotated[int, Query(alias="PageSize")]
-    PageToken = Annotated[str | None, Query(alias="PageToken")]
-
-    def read(request: Request, payload: Any) -> Response:
-        return json_with_etag(request, payload, settings.cache_control)
-
-    @router.get(".json")
-    async def fetch_account(
-        request: Request, AccountSid: str, session: Session, who: Caller
-    ) -> Response:
-        return read(request, account_json(await service.get_account(session, who, AccountSid)))
-
-    @router.get("/Messages.json")
-    async def list_messages(
-        request: Request,
-        AccountSid: str,
-        session: Session,
-        who: Caller,
-        page_size: PageSize = settings.default_page_size,
-        page_token: PageToken = None,
-    ) -> Response:
-        page = await service.list_messages(
-            session,
-            who,
-            AccountSid,
-            page_size=page_size,
-            page_token=page_token,
-            max_page_size=settings.max_page_size,
-        )
-        uri = f"{API}/Accounts/{AccountSid}/Messages.json"
-        return read(
-            request,
-            list_json(
-                "messages", [message_json(m) for m in page.items], uri, page_size, page.next_token
-            ),
-        )
-
-    @router.get("/Messages/{MessageSid}.json")
-    async def fetch_message(
-        request: Request, AccountSid: str, MessageSid: str, session: Session, who: Caller
-    ) -> Response:
-        message = await service.get_message(session, who, AccountSid, MessageSid)
-        return read(request, message_json(message))
-
-    @router.post(
+    router.add_api_route(".json", fetch_account, methods=["GET"])
+    router.add_api_route("/Messages.json", list_messages, methods=["GET"])
+    router.add_api_route("/Messages/{MessageSid}.json", fetch_message, methods=["GET"])
+    router.add_api_route(
         "/Messages.json",
+        create_message,
+        methods=["POST"],
         status_code=201,
         dependencies=[*send_dependencies, Depends(require_form)],
     )
-    async def create_message(
-        AccountSid: str,
-        session: Session,
-        who: Caller,
-        to: Annotated[str, Form(alias="To")],
-        from_: Annotated[str, Form(alias="From")],
-        body: Annotated[str, Form(alias="Body")],
-        status_callback: Annotated[str | None, Form(alias="StatusCallback")] = None,
-    ) -> dict[str, Any]:
-        new = service.NewMessage(
-            from_number=from_, to_number=to, body=body, status_callback=status_callback
-        )
-        message = await service.create_message(session, who, AccountSid, new, on_queued=on_queued)
-        return message_json(message)
-
-    @router.get("/IncomingPhoneNumbers/{PhoneNumberSid}.json")
-    async def fetch_phone_number(
-        request: Request, AccountSid: str, PhoneNumberSid: str, session: Session, who: Caller
-    ) -> Response:
-        number = await service.get_phone_number(session, who, AccountSid, PhoneNumberSid)
-        return read(request, phone_number_json(number))
-
-    @router.get("/Conversations.json")
-    async def list_conversations(
-        request: Request,
-        AccountSid: str,
-        session: Session,
-        who: Caller,
-        page_size: PageSize = settings.default_page_size,
-        page_token: PageToken = None,
-    ) -> Response:
-        page = await service.list_conversations(
-            session,
-            who,
-            AccountSid,
-            page_size=page_size,
-            page_token=page_token,
-            max_page_size=settings.max_page_size,
-        )
-        uri = f"{API}/Accounts/{AccountSid}/Conversations.json"
-        items = [conversation_json(c) for c in page.items]
-        return read(request, list_json("conversations", items, uri, page_size, page.next_token))
-
-    @router.get("/Conversations/{ConversationSid}/Participants.json")
-    async def list_participants(
-        request: Request, AccountSid: str, ConversationSid: str, session: Session, who: Caller
-    ) -> Response:
-        participants = await service.participants_of(session, who, AccountSid, ConversationSid)
-        uri = f"{API}/Accounts/{AccountSid}/Conversations/{ConversationSid}/Participants.json"
-        items = [participant_json(p) for p in participants]
-        return read(request, list_json("participants", items, uri, len(items), None))
-
+    router.add_api_route(
+        "/IncomingPhoneNumbers/{PhoneNumberSid}.json", fetch_phone_number, methods=["GET"]
+    )
+    router.add_api_route("/Conversations.json", list_conversations, methods=["GET"])
+    router.add_api_route(
+        "/Conversations/{ConversationSid}/Participants.json", list_participants, methods=["GET"]
+    )
     return router
 
 

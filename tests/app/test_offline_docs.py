@@ -7,12 +7,16 @@ from collections.abc import Callable
 from typing import Literal
 
 import pytest
+import strawberry
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from strawberry.fastapi import GraphQLRouter
 
 from app.main import create_app
 from app.offline_docs import ASSETS_PATH, install_offline_docs
+from app.settings import AppSettings
 from backing_services import Settings
+from tests.app.conftest import Query
 
 BROWSER_ACCEPT = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 Environment = Literal["development", "production"]
@@ -169,7 +173,43 @@ def test_installing_over_fastapis_own_docs_route_is_refused() -> None:
         install_offline_docs(FastAPI())
 
 
-def test_installing_without_an_openapi_document_is_refused() -> None:
-    # Rule: Swagger UI has nothing to show without /openapi.json, so that setup fails loudly.
-    with pytest.raises(ValueError, match="Swagger UI needs the OpenAPI document"):
-        install_offline_docs(FastAPI(docs_url=None, openapi_url=None))
+def test_without_an_openapi_document_there_is_no_swagger_ui_but_graphiql_stays_local() -> None:
+    # Rule: switching the API docs off removes /docs; the GraphiQL page never falls back to a CDN.
+    app = FastAPI(docs_url=None, openapi_url=None)
+    router: GraphQLRouter[None, None] = GraphQLRouter(strawberry.Schema(query=Query))
+    app.include_router(router, prefix="/graphql")
+    install_offline_docs(app)
+    client = TestClient(app)
+
+    assert client.get("/docs").status_code == 404
+    page = client.get("/graphql", headers=BROWSER_ACCEPT)
+    assert "GraphiQL.createFetcher" in page.text
+    assert_all_local_and_served(client, page.text)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/openapi.json", "/docs/oauth2-redirect"])
+def test_the_api_docs_are_off_in_production_by_default(
+    redis_url: str, database_url: str, path: str
+) -> None:
+    # Rule: production publishes no map of the API (OWASP API9:2023); the docs are a setting.
+    client = TestClient(composed_app(redis_url, database_url, environment="production"))
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("environment", "api_docs", "status"),
+    [("production", True, 200), ("development", False, 404), ("development", None, 200)],
+)
+def test_the_api_docs_setting_overrides_the_environment_default(
+    redis_url: str, database_url: str, environment: Environment, api_docs: bool | None, status: int
+) -> None:
+    # Rule: API_DOCS=true publishes them in production, API_DOCS=false hides them anywhere.
+    settings = Settings(redis_url=redis_url, database_url=database_url, environment=environment)
+    client = TestClient(create_app(settings, AppSettings(api_docs=api_docs)))
+
+    assert client.get("/openapi.json").status_code == status
+    assert client.get("/docs").status_code == status

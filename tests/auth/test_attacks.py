@@ -14,16 +14,20 @@ import pytest
 import redis.asyncio
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth import access_tokens as at
 from auth import refresh_tokens as rt
-from auth.app import build_auth_service, create_tables
+from auth.app import build_auth_service, create_auth_app, create_tables
 from auth.errors import InvalidGrant
-from auth.keys import Key, new_key
+from auth.keys import Key, KeyRing, new_key
 from auth.login_throttle import TOO_MANY_ATTEMPTS
-from auth.service import AuthService
+from auth.passwords import Passwords
+from auth.service import REVOCATION_UNCHECKED, AuthService
 from auth.settings import AuthSettings
+from backing_services.local_processes import free_port
 from error_handling.problems import RateLimited
 from tests.auth import forge
 from tests.auth.conftest import PASSWORD, LoggedIn, log_in, refresh, register
@@ -90,7 +94,7 @@ async def test_hs256_signed_with_our_public_jwk_is_refused(
     await assert_refused(client, token, at.WRONG_ALGORITHM)
 
 
-@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "HS512", "EdDSA "])
+@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "HS512", "EdDSA", "Ed25519 "])
 async def test_an_algorithm_other_than_the_keys_own_is_refused(
     client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn, algorithm: str
 ) -> None:
@@ -106,8 +110,8 @@ async def test_a_tampered_payload_is_refused(
     client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn
 ) -> None:
     """RFC 7515 §5.2 / RFC 8725 §2.1: changing one claim (scope escalation) breaks the signature."""
-    header, payload, signature = alice.access_token.split(".")
-    claims = json.loads(forge.base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    header, _, signature = alice.access_token.split(".")
+    claims = forge.header_and_payload(alice.access_token)[1]
     claims["scope"] += " accounts:any"
     tampered = f"{header}.{forge.b64url(json.dumps(claims).encode())}.{signature}"
 
@@ -119,10 +123,48 @@ async def test_a_token_signed_by_another_key_under_our_kid_is_refused(
 ) -> None:
     """RFC 8725 §3.10: a `kid` only names which of our keys to use; the attacker's key never verifies."""
     ours = await our_key(auth_service)
-    attacker = Key(ours.kid, "EdDSA", ed25519.Ed25519PrivateKey.generate(), created_at=0)
+    attacker = Key(ours.kid, "Ed25519", ed25519.Ed25519PrivateKey.generate(), created_at=0)
     token = forge.signed_with(attacker, forge.claims(auth_service.settings, alice.user_id))
 
     await assert_refused(client, token, at.BAD_SIGNATURE)
+
+
+async def test_tokens_are_issued_under_the_fully_specified_ed25519_name(
+    client: httpx.AsyncClient, alice: LoggedIn
+) -> None:
+    """RFC 9864 §2.2: `EdDSA` is deprecated for JOSE; new tokens and the JWKS say `Ed25519`."""
+    header = forge.header_of(alice.access_token)
+    (jwk,) = (await client.get("/.well-known/jwks.json")).json()["keys"]
+
+    assert header["alg"] == "Ed25519"
+    assert (jwk["alg"], jwk["crv"]) == ("Ed25519", "Ed25519")
+
+
+def test_a_key_pinned_to_eddsa_before_the_rename_verifies_only_its_own_name() -> None:
+    """RFC 9864 + RFC 8725 §3.1: a key made before the rename still verifies `EdDSA`, never `Ed25519`."""
+    now = int(time.time())
+    legacy = KeyRing((new_key("EdDSA", now),))
+    token = at.issue_access_token(
+        legacy,
+        issuer="i",
+        audience="a",
+        subject="s",
+        scope="x",
+        session_id="sid",
+        now=now,
+        ttl_s=60,
+    )
+    renamed = forge.signed_with(legacy.keys[0], forge.header_and_payload(token)[1], alg="Ed25519")
+
+    assert forge.header_of(token)["alg"] == "EdDSA"
+    assert (
+        at.verify_access_token(token, legacy, issuer="i", audience="a", leeway_s=0, now=now).subject
+        == "s"
+    )
+    with pytest.raises(
+        at.InvalidAccessToken, match="algorithm is not the one its key is pinned to"
+    ):
+        at.verify_access_token(renamed, legacy, issuer="i", audience="a", leeway_s=0, now=now)
 
 
 # --- time claims (RFC 7519 §4.1.4–4.1.6, RFC 8725 §3.10) ----------------------------------------
@@ -269,7 +311,7 @@ async def test_a_token_signed_by_a_key_outside_our_ring_is_refused(
     client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn
 ) -> None:
     """RFC 8725 §3.10: a key not in our current ring (never ours, or retired) verifies nothing."""
-    stranger = new_key("EdDSA", time.time())
+    stranger = new_key("Ed25519", time.time())
     token = forge.signed_with(stranger, forge.claims(auth_service.settings, alice.user_id))
 
     await assert_refused(client, token, at.UNKNOWN_KID)
@@ -519,3 +561,81 @@ async def test_an_oversized_password_is_refused_before_hashing(
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["body", "password"]
     assert response.json()["errors"][0]["type"] == "string_too_long"
+
+
+# --- registration (OWASP Authentication Cheat Sheet: account creation; API2:2023, API4:2023) ----
+
+
+class CountingPasswords(Passwords):
+    """The real Argon2id hasher, counting its hashes: how much CPU did a request spend?"""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        super().__init__(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        )
+        self.hashes = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashes += 1
+        return await super().hash(password)
+
+
+async def test_registration_from_one_client_is_throttled_and_probing_taken_names_spends_the_budget(
+    auth_settings: AuthSettings, redis_client: redis.asyncio.Redis, engine: AsyncEngine
+) -> None:
+    """OWASP API4:2023 + enumeration: sign-ups per client are metered; each probe, free or taken, costs one."""
+    settings = auth_settings.model_copy(update={"register_per_ip_capacity": 3})
+    await create_tables(engine)
+    service = await build_auth_service(settings, redis_client, engine)
+    transport = httpx.ASGITransport(app=create_auth_app(service), client=("203.0.113.9", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        statuses = [
+            (
+                await http.post("/auth/users", json={"username": name, "password": PASSWORD})
+            ).status_code
+            for name in ("carol", "carol", "carol", "dave")
+        ]
+        blocked = await http.post("/auth/users", json={"username": "erin", "password": PASSWORD})
+    other_client = await service.register("erin", PASSWORD, client_ip="198.51.100.7")
+
+    assert statuses == [201, 409, 409, 429]
+    assert blocked.status_code == 429
+    assert blocked.json()["detail"].startswith("Too many sign-ups from this client; try again in ")
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert other_client.username == "erin"  # another client is not punished for this one
+
+
+async def test_a_taken_username_is_refused_before_any_password_is_hashed(
+    client: httpx.AsyncClient, auth_service: AuthService, alice: LoggedIn
+) -> None:
+    """Resource consumption (OWASP API4:2023): probing a taken name costs the server no Argon2 run."""
+    counting = CountingPasswords(auth_service.settings)
+    auth_service.passwords = counting
+
+    taken = await client.post("/auth/users", json={"username": "alice", "password": PASSWORD})
+
+    assert taken.status_code == 409
+    assert counting.hashes == 0
+
+
+# --- the denylist store is down (fail closed: a revoked token must never pass) ----------------
+
+
+async def test_when_the_denylist_store_is_down_tokens_are_refused_with_a_503_not_accepted(
+    auth_settings: AuthSettings, auth_service: AuthService, engine: AsyncEngine, alice: LoggedIn
+) -> None:
+    """Fail closed: if revocation cannot be checked, a logged-out token could pass; refuse, retryably."""
+    # No client-side retries: the point is what one request sees while Redis does not answer.
+    down = redis.asyncio.Redis(port=free_port(), decode_responses=True, retry=Retry(NoBackoff(), 0))
+    blind = await build_auth_service(auth_settings, down, engine)
+    transport = httpx.ASGITransport(app=create_auth_app(blind))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/auth/me", headers=alice.headers)
+    await down.aclose()
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == REVOCATION_UNCHECKED
+    assert response.headers["retry-after"] == "1"

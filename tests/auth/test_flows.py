@@ -238,5 +238,5 @@ async def test_the_jwks_publishes_public_keys_only(client: httpx.AsyncClient) ->
     assert response.headers["cache-control"] == "public, max-age=60"
     assert {"kty", "crv", "x", "kid", "alg", "use"} <= key.keys()
     assert "d" not in key
-    assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
+    assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("OKP", "Ed25519", "Ed25519", "sig")
     assert key["kid"] == thumbprint(key)

@@ -16,13 +16,22 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from backing_services.local_processes import free_port
-from error_handling.idempotency import IN_PROGRESS, MISMATCH, STORE_DOWN, idempotent_route
+from error_handling.idempotency import (
+    ANYONE,
+    IN_PROGRESS,
+    MISMATCH,
+    STORE_DOWN,
+    idempotent_route,
+    scoped_key,
+)
 from error_handling.idempotency_store import KEY_PREFIX, IdempotencyStore, StoredResponse
 from error_handling.install import install_error_handling
 from error_handling.problems import PROBLEM_JSON
 from error_handling.settings import ErrorHandlingSettings
 
 Client = Callable[[FastAPI], httpx.AsyncClient]
+# Where the ledger's key "k1" lives: the demo route has no authentication, so its owner is anyone.
+K1 = KEY_PREFIX + scoped_key(ANYONE, "POST /charges", "k1")
 
 
 class Charge(BaseModel):
@@ -162,7 +171,7 @@ async def test_an_expired_key_runs_the_request_again(
     app = ledger.app(IdempotencyStore(redis_client, settings))
     async with client_for(app) as client:
         await client.post("/charges", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
-        await wait_until_expired(redis_client, KEY_PREFIX + "k1")
+        await wait_until_expired(redis_client, K1)
         later = await client.post("/charges", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
 
     assert later.json() == {"id": "ch_2", "amount": 5}
@@ -183,10 +192,10 @@ async def test_a_running_key_holds_the_lock_ttl_and_a_finished_one_the_retention
             client.post("/charges", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
         )
         await asyncio.wait_for(ledger.entered.wait(), timeout=5)
-        running_ttl = await redis_client.pttl(KEY_PREFIX + "k1")
+        running_ttl = await redis_client.pttl(K1)
         ledger.proceed.set()
         await task
-    done_ttl = await redis_client.pttl(KEY_PREFIX + "k1")
+    done_ttl = await redis_client.pttl(K1)
 
     assert 0 < running_ttl <= store.settings.idempotency_lock_ms
     assert store.settings.idempotency_lock_ms < done_ttl <= store.settings.idempotency_retention_ms

@@ -1,4 +1,4 @@
-"""The HTTP edge: 202 with the message's sid on success; problem+json 422 and 404 on bad input."""
+"""The HTTP edge: 201 with the message's sid on success; problem+json 422 and 404 on bad input."""
 
 from __future__ import annotations
 
@@ -31,15 +31,15 @@ async def client(
         yield client
 
 
-async def test_posting_a_message_answers_202_and_queues_it_with_its_outbox_row(
+async def test_posting_a_message_answers_201_and_queues_it_with_its_outbox_row(
     client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    # Rule: 202 Accepted with the sid; the message and its event are stored, the request id kept.
+    # Rule: 201 Created with the sid (the resource exists; delivery comes later); the message and its event are stored, the request id kept.
     response = await client.post(
         "/messages", json={"to": "+14155550100", "body": "hi"}, headers={"X-Request-ID": "req-7"}
     )
 
-    assert response.status_code == 202
+    assert response.status_code == 201
     sid = response.json()["sid"]
     assert response.json() == {"sid": sid, "to": "+14155550100", "status": "queued"}
     assert await scalar(sessions, "SELECT request_id FROM outbox") == "req-7"

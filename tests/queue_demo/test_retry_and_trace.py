@@ -28,7 +28,7 @@ def test_full_jitter_waits_between_zero_and_the_capped_exponential() -> None:
     rng = random.Random(7)
 
     for failures, ceiling in [(1, 0.1), (2, 0.2), (3, 0.4), (4, 0.8), (5, 1.0), (9, 1.0)]:
-        waits = [backoff.delay(failures, rng) for _ in range(500)]
+        waits = [backoff.delay(failures, rng.random) for _ in range(500)]
         assert 0 <= min(waits) < ceiling * 0.1
         assert ceiling * 0.9 < max(waits) <= ceiling
 

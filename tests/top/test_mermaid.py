@@ -19,10 +19,7 @@ CHECKER = ROOT / "tools" / "mermaid"
 NOT_OURS = {".git", ".venv", "node_modules", "build", "out", ".mypy_cache", ".ruff_cache"}
 # Diagrams known not to parse, being fixed on their packages' branches (unescaped `;` in a
 # sequence-diagram message). Delete an entry once its fix is merged: until then it reports XFAIL.
-KNOWN_BROKEN = {
-    "auth/README.md#1": "auth's diagram: a `;` in a message ends the statement",
-    "migrations_demo/README.md#2": "migrations_demo's second diagram: a `;` in a message",
-}
+KNOWN_BROKEN: dict[str, str] = {}  # block → why it fails; empty: every diagram parses
 
 
 def mermaid_blocks() -> dict[str, str]:
