@@ -19,6 +19,7 @@ ANSWERS = {
     "rate_limiter", "rest_vs_graphql", "migrations_demo", "cap_theorem", "auth",
     "error_handling", "scaling", "microservices", "api_security", "queue_demo", "app",
 }  # fmt: skip
+MAX_CHANGED_LINES = 30  # a bug a reviewer could miss, not a rewrite
 FAST_TEST = "tests/microservices/test_circuit_breaker.py::test_a_success_resets_the_count_of_failures_in_a_row"
 
 
@@ -42,6 +43,22 @@ def test_each_lab_names_existing_tests_and_has_a_complete_page(lab: Lab) -> None
     for section in PAGE_SECTIONS:
         assert f"## {section}" in page, f"{lab.name}: its page has no '## {section}'"
     assert lab.answer in ANSWERS, f"{lab.name}: unknown answer {lab.answer!r}"
+
+
+@pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.name)
+def test_each_lab_patches_only_the_answer_code_and_only_a_few_lines(lab: Lab) -> None:
+    # A patch that touched the tests (or the labs) would prove nothing about the code.
+    lines = lab.patch.read_text().splitlines()
+    targets = [line.removeprefix("+++ b/") for line in lines if line.startswith("+++ ")]
+    changed = [
+        line
+        for line in lines
+        if line[:1] in "+-" and not line.startswith(("+++ ", "--- ")) and line[1:].strip()
+    ]
+
+    assert targets, f"{lab.name}: bug.patch names no file"
+    assert not [t for t in targets if t.startswith(("tests/", "labs/"))], targets
+    assert len(changed) <= MAX_CHANGED_LINES, f"{lab.name}: {len(changed)} lines changed"
 
 
 def test_the_labs_cover_every_answer_and_the_mini_twilio() -> None:
