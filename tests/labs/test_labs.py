@@ -154,3 +154,19 @@ def test_the_failures_shown_are_pytest_s_own_lines_not_log_records_at_error_leve
     shown = failures(Outcome(1, output))
 
     assert shown == output.splitlines()[1:]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="labs copy the checkout with git ls-files")
+def test_check_names_a_lab_whose_tests_never_finish_instead_of_waiting_forever(
+    tmp_path: Path,
+) -> None:
+    # A bug can deadlock the very test meant to catch it; CI must still end, naming the lab.
+    hang = (
+        "--- /dev/null\n+++ b/sitecustomize.py\n@@ -0,0 +1,2 @@\n+import time\n+time.sleep(120)\n"
+    )
+    write_lab(tmp_path / "hangs", hang)
+
+    result = labs_cli("--labs-dir", str(tmp_path), "check", "--timeout", "3")
+
+    assert result.returncode == 1
+    assert "lab hangs: its tests did not finish within 3 s with the bug applied" in result.stderr
