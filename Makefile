@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
             cap_theorem error_handling scaling microservices api_security app.walkthrough
 
-.PHONY: install lint fmt test demo drill prove clean lab labs-check
+.PHONY: install lint fmt test demo drill prove clean lab labs-check bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench,demo]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,6 +28,7 @@ fmt: install
 
 test: lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory bench-quick
 	$(BIN)/python -m labs check
 
 # `make lab` lists the break-it labs; `make lab LAB=name` runs one in a throwaway copy; SHOW=diff shows its bug.
@@ -52,6 +53,32 @@ drill: install
 # Prove a claim live: `make prove CLAIM=rate_limiter` lists its claims, `CLAIM="rate_limiter 3"` runs one.
 prove: install
 	$(BIN)/python -m drill prove $(CLAIM)
+
+# `make bench` re-takes every README's Measured figures (long, and best on a quiet machine);
+# `make bench-quick` runs each benchmark's smoke pass, written under out/bench-quick/, and fails if any fails.
+BENCHMARKS := rate_limiter_bench migrations_demo_bench cap_theorem_bench error_handling_bench \
+              scaling_bench microservices_bench api_security_bench app_send auth_bench \
+              queue_demo_bench
+
+bench: install
+	$(BIN)/python -m benchmarks.rate_limiter_bench --own-redis --profile
+	$(BIN)/python -m benchmarks.migrations_demo_bench
+	$(BIN)/python -m benchmarks.cap_theorem_bench
+	$(BIN)/python -m benchmarks.error_handling_bench
+	$(BIN)/python -m benchmarks.scaling_bench
+	$(BIN)/python -m benchmarks.microservices_bench
+	$(BIN)/python -m benchmarks.api_security_bench
+	$(BIN)/python -m benchmarks.app_send --sends 1500 --concurrency 32 --accounts 4
+	$(BIN)/python -m benchmarks.auth_bench
+	$(BIN)/python -m benchmarks.queue_demo_bench
+	$(BIN)/python -m benchmarks.rest_vs_graphql
+	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost --runs 300
+
+bench-quick: install
+	@for bench in $(BENCHMARKS); do \
+		echo; echo "━━ python -m benchmarks.$$bench --quick ━━"; \
+		$(BIN)/python -m benchmarks.$$bench --quick || exit $$?; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out

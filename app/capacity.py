@@ -3,7 +3,7 @@
 Back-of-the-envelope sizing, except that every cost is one this repo measured on its own processes:
 what a send costs the API, Redis and PostgreSQL (`benchmarks.app_send`), how fast one worker
 applies the Postgres effect (`benchmarks.queue_demo_bench`), and how many round trips one client
-drives against one Redis (`benchmarks.rate_limiter`). Each line says which figure it used and when
+drives against one Redis (`benchmarks.rate_limiter_bench`). Each line says which figure it used and when
 that figure was measured; a missing or stale results file is refused in one line.
 """
 
@@ -22,7 +22,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 RERUN = {
     "app.json": "python -m benchmarks.app_send",
     "queue_demo.json": "python -m benchmarks.queue_demo_bench",
-    "rate_limiter.json": "python -m benchmarks.rate_limiter",
+    "rate_limiter.json": "python -m benchmarks.rate_limiter_bench",
 }
 SECONDS_PER_DAY = 86_400
 

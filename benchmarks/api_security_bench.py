@@ -1,6 +1,7 @@
 """What do the security layers cost? Signatures, key hashing (HMAC vs Argon2), comparison timing, middleware, auth.
 
 Run: `python -m benchmarks.api_security_bench` (needs REDIS_URL/DATABASE_URL or Docker). Bounded: well under a minute.
+`--quick`: a smoke pass of a few seconds, written under out/bench-quick/.
 """
 
 from __future__ import annotations
@@ -8,15 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hmac
-import json
-import platform
 import random
-import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,10 +30,11 @@ from api_security.install import install_security
 from api_security.settings import SecuritySettings
 from api_security.signatures import RequestValidator
 from auth.settings import AuthSettings
+from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from benchmarks.common import add_quick, command, machine, write_results
 
-RESULTS = Path(__file__).parent / "results" / "api_security.json"
 SCHEMA = "bench_api_security"
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 PARAMS = {
@@ -54,11 +51,6 @@ def per_call_us(fn: Callable[[], object], calls: int) -> float:
     for _ in range(calls):
         fn()
     return (time.perf_counter() - started) / calls * 1e6
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def bench_signatures(calls: int) -> dict[str, float]:
@@ -126,7 +118,7 @@ def bench_comparison(rounds: int) -> dict[str, float]:
             for _ in range(100):
                 compare(candidate, expected)
             samples[name].append((time.perf_counter_ns() - started) / 100)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: percentile(values, 50) for name, values in samples.items()}
 
 
 async def timed_requests(
@@ -139,8 +131,8 @@ async def timed_requests(
         samples.append((time.perf_counter() - started) * 1e3)
         assert response.status_code < 300, response.text
     return {
-        "p50_ms": percentile(samples, 0.50),
-        "p99_ms": percentile(samples, 0.99),
+        "p50_ms": percentile(samples, 50),
+        "p99_ms": percentile(samples, 99),
         "requests": requests,
     }
 
@@ -153,8 +145,8 @@ async def timed_queries(engine: AsyncEngine, queries: int) -> dict[str, float]:
             await connection.execute(text("SELECT 1"))
         samples.append((time.perf_counter() - started) * 1e3)
     return {
-        "p50_ms": percentile(samples, 0.50),
-        "p99_ms": percentile(samples, 0.99),
+        "p50_ms": percentile(samples, 50),
+        "p99_ms": percentile(samples, 99),
         "requests": queries,
     }
 
@@ -210,61 +202,59 @@ async def bench_http(
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=20_000, help="calls per micro-benchmark")
-    parser.add_argument("--argon-calls", type=int, default=20, help="Argon2 verifications")
-    parser.add_argument("--requests", type=int, default=300, help="HTTP requests per scenario")
-    args = parser.parse_args()
-    if min(args.calls, args.argon_calls, args.requests) < 1:
-        parser.error("every count must be at least 1")
-
-    signatures = bench_signatures(args.calls)
-    hashing = bench_key_hashing(args.calls, args.argon_calls)
-    comparison = bench_comparison(rounds=2_000)
-    with services_for_demo() as services:
-        database_url = recreate_schema(services.database_url, SCHEMA)
-        try:
-            http = asyncio.run(bench_http(args.requests, services.redis_url, database_url))
-        finally:
-            drop_schema(services.database_url, SCHEMA)
-
+def show(per_call: dict[str, float], comparison: dict[str, float], http: dict[str, Any]) -> None:
     console = Console()
     micro = Table(title="api_security: per-call cost (µs, mean)")
     micro.add_column("operation")
     micro.add_column("µs", justify="right")
-    for name, value in {**signatures, **hashing}.items():
+    for name, value in per_call.items():
         micro.add_row(name, f"{value:,.1f}")
     console.print(micro)
-    timing = Table(title="rejecting a wrong 32-byte MAC (ns, median of 2000×100)")
+    timing = Table(title="rejecting a wrong 32-byte MAC (ns, median of rounds × 100)")
     timing.add_column("comparison")
     timing.add_column("ns", justify="right")
     for name, value in comparison.items():
         timing.add_row(name, f"{value:.1f}")
     console.print(timing)
-    latency = Table(title=f"in-process HTTP latency ({args.requests} sequential requests)")
+    latency = Table(title="in-process HTTP latency (sequential requests)")
     for column in ("scenario", "p50 ms", "p99 ms"):
         latency.add_column(column, justify="left" if column == "scenario" else "right")
     for name, row in http.items():
         latency.add_row(name, f"{row['p50_ms']:.2f}", f"{row['p99_ms']:.2f}")
     console.print(latency)
 
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": f"{platform.system()} {platform.machine()}, python {platform.python_version()}",
-                "arguments": vars(args),
-                "per_call_us": {**signatures, **hashing},
-                "comparison_ns": comparison,
-                "http": http,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    console.print(f"wrote {RESULTS}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.api_security_bench")
+    parser.add_argument("--calls", type=int, default=20_000, help="calls per micro-benchmark")
+    parser.add_argument("--argon-calls", type=int, default=20, help="Argon2 verifications")
+    parser.add_argument("--requests", type=int, default=300, help="HTTP requests per scenario")
+    parser.add_argument("--rounds", type=int, default=2_000, help="comparison rounds of 100")
+    add_quick(parser)
+    args = parser.parse_args()
+    if args.quick:  # every measurement, a few calls each
+        args.calls, args.argon_calls, args.requests, args.rounds = 500, 2, 20, 100
+    if min(args.calls, args.argon_calls, args.requests, args.rounds) < 1:
+        parser.error("every count must be at least 1")
+
+    per_call = {**bench_signatures(args.calls), **bench_key_hashing(args.calls, args.argon_calls)}
+    comparison = bench_comparison(args.rounds)
+    with services_for_demo() as services:
+        database_url = recreate_schema(services.database_url, SCHEMA)
+        try:
+            http = asyncio.run(bench_http(args.requests, services.redis_url, database_url))
+        finally:
+            drop_schema(services.database_url, SCHEMA)
+    show(per_call, comparison, http)
+    record = {
+        "command": command("api_security_bench"),
+        "machine": machine(),
+        "arguments": vars(args),
+        "per_call_us": per_call,
+        "comparison_ns": comparison,
+        "http": http,
+    }
+    print(f"wrote {write_results('api_security', record, args.quick)}")
 
 
 if __name__ == "__main__":

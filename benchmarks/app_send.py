@@ -8,6 +8,7 @@ what the sends cost: Redis commands per send (INFO commandstats), PostgreSQL row
 `python -m app.capacity` turns these per-send costs into a sizing.
 
 Run from the repo root:  .venv/bin/python -m benchmarks.app_send [--sends 3000] [--concurrency 32]
+(`--quick`: a smoke pass, written under out/bench-quick/).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from backing_services.local_processes import free_port, wait_for_port
 from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from benchmarks.common import machine, now, write_results
+from benchmarks.common import add_quick, command, machine, write_results
 from queue_demo.settings import QueueSettings
 
 SCHEMA = "bench_app_send"
@@ -299,19 +300,20 @@ def show(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.app_send")
     parser.add_argument("--sends", type=int, default=3000, help="messages to send (default 3000)")
     parser.add_argument("--concurrency", type=int, default=32, help="POSTs in flight (default 32)")
     parser.add_argument("--accounts", type=int, default=4, help="sending accounts (default 4)")
+    add_quick(parser)
     args = parser.parse_args()
+    if args.quick:  # the whole path once, at the smallest size the per-send costs allow
+        args.sends, args.concurrency, args.accounts = 100, 8, 2
     if args.sends < 100 or args.concurrency < 1 or args.accounts < 1:
         parser.error("--sends must be at least 100, --concurrency and --accounts at least 1")
     result = measure(args.sends, args.concurrency, args.accounts)
     show(result)
-    command = "python -m benchmarks.app_send"
-    command += f" --sends {args.sends} --concurrency {args.concurrency} --accounts {args.accounts}"
-    record = {"benchmark": "app_send", "command": command, "date": now(), "machine": machine()}
-    path = write_results("app", {**record, **result})
+    record = {"benchmark": "app_send", "command": command("app_send"), "machine": machine()}
+    path = write_results("app", {**record, **result}, args.quick)
     console.print(f"wrote {path}")
 
 

@@ -4,25 +4,23 @@ P: each mode under a partition (the demo's scenarios, longer).  E (PACELC's "els
 partition, what waiting for the replica (`WAIT 1`) costs in latency, and what it buys in reads.
 
 Run from the repo root:  .venv/bin/python -m benchmarks.cap_theorem_bench [--writes 500]
+(`--quick`: a smoke pass, written under out/bench-quick/).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
-import statistics
 import subprocess
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from backing_services.measure import percentile
+from benchmarks.common import ROOT, add_quick, command, figure, machine, write_results
 from cap_theorem.__main__ import outcome_table
 from cap_theorem.cluster import primary_and_replica
 from cap_theorem.linearizability import check_register
@@ -33,8 +31,7 @@ from cap_theorem.settings import CapTheoremSettings
 from cap_theorem.timeline import plot_timeline
 from cap_theorem.workload import KEY
 
-RESULTS = Path(__file__).parent / "results" / "cap_theorem.json"
-FIGURE = Path(__file__).parents[1] / "cap_theorem" / "img" / "timeline.png"
+FIGURE = ROOT / "cap_theorem" / "img" / "timeline.png"
 LINK_DELAYS_MS = (0.0, 1.0, 5.0)  # same host; same zone; another zone or region, roughly
 WAIT_TIMEOUT_MS = 1_000
 
@@ -52,29 +49,22 @@ async def pacelc(writes: int, delay_ms: float, wait: bool) -> dict[str, Any]:
                 unacknowledged += 1
             took.append((time.perf_counter() - started) * 1000)
             seen_on_replica += await replica.lindex(KEY, -1) == str(value)
-        took.sort()
         return {
             "link_delay_ms": delay_ms,
             "write": "RPUSH + WAIT 1" if wait else "RPUSH",
             "writes": writes,
-            "p50_ms": round(statistics.median(took), 3),
-            "p99_ms": round(took[int(len(took) * 0.99) - 1], 3),
+            "p50_ms": round(percentile(took, 50), 3),
+            "p99_ms": round(percentile(took, 99), 3),
             "read_own_write_on_replica": round(seen_on_replica / writes, 4),
             "unacknowledged": unacknowledged,
         }
 
 
-def machine() -> dict[str, Any]:
-    redis_version = subprocess.run(
+def redis_version() -> str:
+    version = subprocess.run(
         ["redis-server", "--version"], capture_output=True, text=True, check=True
     ).stdout.split()[2]
-    return {
-        "cores": os.cpu_count(),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "redis": redis_version.removeprefix("v="),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+    return version.removeprefix("v=")
 
 
 async def read_your_writes(writes: int, delay_ms: float) -> dict[str, Any]:
@@ -97,7 +87,7 @@ async def read_your_writes(writes: int, delay_ms: float) -> dict[str, Any]:
 
 
 def partition_runs(
-    settings: CapTheoremSettings, console: Console
+    settings: CapTheoremSettings, console: Console, figure_path: Path
 ) -> tuple[list[tuple[ScenarioRun, Summary]], list[dict[str, Any]]]:
     """Each mode under a partition, and the checker's cost on each history."""
     runs: list[tuple[ScenarioRun, Summary]] = []
@@ -122,7 +112,7 @@ def partition_runs(
     for measured in checker:
         checker_table.add_row(*(str(value) for value in measured.values()))
     console.print(checker_table)
-    plot_timeline(runs, FIGURE)
+    plot_timeline(runs, figure_path)
     return runs, checker
 
 
@@ -184,22 +174,28 @@ def main() -> None:
         "--writes", type=int, default=500, choices=range(10, 10_001), metavar="10-10000"
     )
     parser.add_argument("--partition-s", type=float, default=3.0)
+    add_quick(parser)
     args = parser.parse_args()
+    healthy_s, healed_s = (0.3, 0.5) if args.quick else (1.0, 2.0)
+    if args.quick:  # every mode, every link delay, each for a moment
+        args.writes, args.partition_s = 10, 0.5
     console = Console(width=120)
-    settings = CapTheoremSettings(healthy_s=1.0, partition_s=args.partition_s, healed_s=2.0)
-
-    runs, checker = partition_runs(settings, console)
+    settings = CapTheoremSettings(
+        healthy_s=healthy_s, partition_s=args.partition_s, healed_s=healed_s
+    )
+    image = figure(FIGURE, args.quick)
+    runs, checker = partition_runs(settings, console, image)
     results = {
-        "machine": machine(),
+        "command": command("cap_theorem_bench"),
+        "machine": machine(redis=redis_version()),
         "settings": settings.model_dump(mode="json"),
         "scenarios": [scenario_record(summary) for _, summary in runs],
         "checker": checker,
         "pacelc": pacelc_rows(args.writes, console),
         "read_your_writes": session_rows(args.writes, console),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    console.print(f"Wrote {RESULTS} and {FIGURE}", markup=False)
+    path = write_results("cap_theorem", results, args.quick)
+    console.print(f"Wrote {path} and {image}", markup=False)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What do the habits cost? Log lines, the request middleware, Idempotency-Key, and jitter under contention.
 
-Run: `python benchmarks/error_handling_bench.py` (needs REDIS_URL or Docker). Bounded: a few seconds.
+Run: `python -m benchmarks.error_handling_bench` (needs REDIS_URL or Docker). Bounded: a few seconds.
+`--quick`: a smoke pass, written under out/bench-quick/.
 """
 
 from __future__ import annotations
@@ -8,15 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import logging
-import platform
 import random
-import statistics
 import time
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +22,9 @@ from fastapi import APIRouter, FastAPI
 from rich.console import Console
 from rich.table import Table
 
+from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
+from benchmarks.common import add_quick, command, machine, write_results
 from error_handling.idempotency import ANYONE, idempotent_route, scoped_key
 from error_handling.idempotency_store import KEY_PREFIX, IdempotencyStore
 from error_handling.install import install_error_handling
@@ -34,7 +32,6 @@ from error_handling.redaction import redact_secrets
 from error_handling.retry import Backoff
 from error_handling.structured_logging import configure_logging
 
-RESULTS = Path(__file__).parent / "results" / "error_handling.json"
 EVENT = {
     "event": "message queued",
     "message_id": "msg_5f9fb07515224704a9854fa7279908f9",
@@ -42,11 +39,6 @@ EVENT = {
     "headers": {"authorization": "Bearer abcdefghijkl", "user-agent": "curl/8"},
     "request_id": "5ab2e1172e1941f38edd442a0397615a",
 }
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def bench_log_lines(lines: int) -> dict[str, float]:
@@ -161,8 +153,8 @@ async def bench_http(redis_url: str, requests: int) -> dict[str, dict[str, float
         await client.aclose()
     return {
         name: {
-            "p50_ms": statistics.median(samples),
-            "p99_ms": percentile(samples, 0.99),
+            "p50_ms": percentile(samples, 50),
+            "p99_ms": percentile(samples, 99),
             "requests": len(samples),
         }
         for name, samples in runs.items()
@@ -202,22 +194,8 @@ def simulate_herd(clients: int, capacity: int, jitter: bool, seed: int) -> dict[
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lines", type=int, default=20_000, help="log lines to time")
-    parser.add_argument("--requests", type=int, default=500, help="requests per HTTP case")
-    parser.add_argument("--clients", type=int, default=200, help="clients in the retry simulation")
-    args = parser.parse_args()
+def show(args: argparse.Namespace, logs: dict[str, float], http: Any, herd: Any) -> None:
     console = Console()
-
-    logs = bench_log_lines(args.lines)
-    with services_for_demo() as services:
-        http = asyncio.run(bench_http(services.redis_url, args.requests))
-    herd = {
-        "no jitter": simulate_herd(args.clients, capacity=10, jitter=False, seed=1),
-        "full jitter": simulate_herd(args.clients, capacity=10, jitter=True, seed=1),
-    }
-
     table = Table(title=f"log lines ({args.lines:,})")
     table.add_column("step")
     table.add_column("µs / line", justify="right")
@@ -245,22 +223,36 @@ def main() -> None:
         )
     console.print(table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": f"{platform.system()} {platform.machine()}, python {platform.python_version()}",
-                "arguments": vars(args),
-                "log_lines": logs,
-                "http": http,
-                "retry_herd": herd,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    console.print(f"wrote {RESULTS}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.error_handling_bench")
+    parser.add_argument("--lines", type=int, default=20_000, help="log lines to time")
+    parser.add_argument("--requests", type=int, default=500, help="requests per HTTP case")
+    parser.add_argument("--clients", type=int, default=200, help="clients in the retry simulation")
+    add_quick(parser)
+    args = parser.parse_args()
+    if args.quick:  # every measurement, a few of each
+        args.lines, args.requests, args.clients = 500, 20, 50
+    if min(args.lines, args.requests, args.clients) < 1:
+        parser.error("every count must be at least 1")
+
+    logs = bench_log_lines(args.lines)
+    with services_for_demo() as services:
+        http = asyncio.run(bench_http(services.redis_url, args.requests))
+    herd = {
+        "no jitter": simulate_herd(args.clients, capacity=10, jitter=False, seed=1),
+        "full jitter": simulate_herd(args.clients, capacity=10, jitter=True, seed=1),
+    }
+    show(args, logs, http, herd)
+    record = {
+        "command": command("error_handling_bench"),
+        "machine": machine(),
+        "arguments": vars(args),
+        "log_lines": logs,
+        "http": http,
+        "retry_herd": herd,
+    }
+    print(f"wrote {write_results('error_handling', record, args.quick)}")
 
 
 if __name__ == "__main__":

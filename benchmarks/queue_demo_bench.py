@@ -3,27 +3,23 @@
 Floors: pipelined XADD (redis-py and redis-benchmark) and a bare XREADGROUP+XACK loop. Peer: RQ's
 SimpleWorker running a no-op job. Ours: 1 and 2 consumer processes, no-op effect and Postgres effect.
 
-Run from the repo root:  .venv/bin/python -m benchmarks.queue_demo_bench [--quick]
+Run from the repo root:  .venv/bin/python -m benchmarks.queue_demo_bench
+(`--quick`: a smoke pass of a few seconds, written under out/bench-quick/).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
-import os
-import platform
 import re
 import shutil
-import statistics
 import subprocess
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from multiprocessing.synchronize import Event as ProcessEvent
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,8 +31,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from backing_services import sqlalchemy_async_url
+from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from benchmarks.common import add_quick, command, machine, write_results
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
@@ -45,7 +43,6 @@ from queue_demo.retry import GaveUp
 from queue_demo.schema import create_tables
 from queue_demo.settings import QueueSettings
 
-RESULTS = Path(__file__).parent / "results" / "queue_demo.json"
 SCHEMA = "bench_queue_demo"
 PREFIX = "bench:queue_demo"
 SETTINGS = QueueSettings(
@@ -236,27 +233,11 @@ async def new_messages(database_url: str, count: int) -> list[str]:
     return ids
 
 
-async def ours(
-    redis_url: str,
-    database_url: str,
-    effect: str,
-    consumers: int,
-    count: int,
-    rate: int,
-    seconds: float,
-) -> dict[str, Any]:
-    """Throughput draining a backlog of `count`, then latency at a steady `rate` msg/s."""
-    paced = int(rate * seconds)
-    message_ids = await new_messages(database_url, count + paced) if effect == "postgres" else []
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
-    await client.delete(SETTINGS.stream)
-    await client.xgroup_create(SETTINGS.stream, SETTINGS.group, id="0", mkstream=True)
-    await fill(
-        client,
-        SETTINGS.stream,
-        [event(m) for m in message_ids[:count]] or [event() for _ in range(count)],
-    )
-
+@contextmanager
+def consumers_started(
+    redis_url: str, database_url: str, effect: str, consumers: int
+) -> Iterator[tuple[ProcessEvent, ProcessEvent, Any]]:
+    """`consumers` consumer processes, each ready before this yields (go, stop, results)."""
     context = multiprocessing.get_context("spawn")
     ready = [context.Event() for _ in range(consumers)]
     go, stop, results = context.Event(), context.Event(), context.Queue()
@@ -273,26 +254,7 @@ async def ours(
     try:
         for flag in ready:
             flag.wait(120)
-        started = time.perf_counter()
-        go.set()
-        await drained(client)
-        throughput = count / (time.perf_counter() - started)
-
-        paced_from = time.time()
-        tick = 0.01
-        pending_ids = message_ids[count:]
-        for n in range(int(seconds / tick)):
-            batch = [
-                event(pending_ids.pop() if pending_ids else None) for _ in range(int(rate * tick))
-            ]
-            await fill(client, SETTINGS.stream, batch)
-            await asyncio.sleep(max(0.0, paced_from + (n + 1) * tick - time.time()))
-        await drained(client)
-        stop.set()
-        latencies: list[float] = []
-        for _ in processes:
-            _, _, seen = results.get(timeout=60)
-            latencies += [latency for created, latency in seen if created >= paced_from]
+        yield go, stop, results
     finally:
         go.set()
         stop.set()
@@ -300,54 +262,101 @@ async def ours(
             process.join(30)
             if process.is_alive():
                 process.terminate()
+
+
+async def paced(
+    client: redis.asyncio.Redis, message_ids: list[str], rate: int, seconds: float
+) -> float:
+    """Add `rate` events a second for `seconds`, 10 ms at a time; return when the pacing began."""
+    paced_from, tick = time.time(), 0.01
+    for n in range(int(seconds / tick)):
+        batch = [event(message_ids.pop() if message_ids else None) for _ in range(int(rate * tick))]
+        await fill(client, SETTINGS.stream, batch)
+        await asyncio.sleep(max(0.0, paced_from + (n + 1) * tick - time.time()))
+    return paced_from
+
+
+async def ours(
+    redis_url: str,
+    database_url: str,
+    effect: str,
+    consumers: int,
+    count: int,
+    rate: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Throughput draining a backlog of `count`, then latency at a steady `rate` msg/s."""
+    message_ids = (
+        await new_messages(database_url, count + int(rate * seconds))
+        if effect == "postgres"
+        else []
+    )
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    await client.delete(SETTINGS.stream)
+    await client.xgroup_create(SETTINGS.stream, SETTINGS.group, id="0", mkstream=True)
+    backlog = [event(m) for m in message_ids[:count]] or [event() for _ in range(count)]
+    await fill(client, SETTINGS.stream, backlog)
+    with consumers_started(redis_url, database_url, effect, consumers) as (go, stop, results):
+        started = time.perf_counter()
+        go.set()
+        await drained(client)
+        throughput = count / (time.perf_counter() - started)
+        paced_from = await paced(client, message_ids[count:], rate, seconds)
+        await drained(client)
+        stop.set()
+        latencies: list[float] = []
+        for _ in range(consumers):
+            _, _, seen = results.get(timeout=60)
+            latencies += [latency for created, latency in seen if created >= paced_from]
     await client.delete(SETTINGS.stream, SETTINGS.dead_letter_stream)
     await client.aclose()
-    cuts = statistics.quantiles(latencies, n=100)
     return {
         "effect": effect,
         "consumers": consumers,
         "messages": count,
         "messages_per_s": round(throughput),
         "latency_rate_per_s": rate,
-        "latency_p50_ms": round(cuts[49] * 1000, 2),
-        "latency_p99_ms": round(cuts[98] * 1000, 2),
+        "latency_p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "latency_p99_ms": round(percentile(latencies, 99) * 1000, 2),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--quick", action="store_true", help="a tenth of the messages, for a smoke run"
-    )
-    args = parser.parse_args()
-    scale = 10 if args.quick else 1
-    counts = {"floor": 200_000 // scale, "noop": 100_000 // scale, "postgres": 30_000 // scale}
-    rq_jobs = 2_000 // scale
+async def prepare(database_url: str) -> None:
+    engine = create_async_engine(sqlalchemy_async_url(database_url))
+    await create_tables(engine)
+    await engine.dispose()
 
+
+def measure_all(counts: dict[str, int], rq_jobs: int, paced_s: float) -> dict[str, Any]:
+    """The floors, the peer and our consumer, against one Redis and a fresh schema."""
     with services_for_demo() as urls:
         database_url = recreate_schema(urls.database_url, SCHEMA)
         try:
             floor = xadd_floor(urls.redis_url, counts["floor"])
             c_floor = redis_benchmark_floor(urls.redis_url, counts["floor"])
             bare = asyncio.run(bare_loop(urls.redis_url, counts["noop"]))
-            rq = rq_no_op(urls.redis_url, rq_jobs)
-
-            async def prepare() -> None:
-                engine = create_async_engine(sqlalchemy_async_url(database_url))
-                await create_tables(engine)
-                await engine.dispose()
-
-            asyncio.run(prepare())
-            runs = [
+            figures: dict[str, Any] = {
+                "xadd_floor_per_s": round(floor),
+                "redis_benchmark_xadd_per_s": round(c_floor) if c_floor else None,
+                "bare_xreadgroup_xack_per_s": round(bare),
+                "rq_simpleworker_noop_per_s": round(rq_no_op(urls.redis_url, rq_jobs)),
+            }
+            asyncio.run(prepare(database_url))
+            figures["runs"] = [
                 asyncio.run(
-                    ours(urls.redis_url, database_url, effect, n, counts[effect], 1000, 2.0)
+                    ours(urls.redis_url, database_url, effect, n, counts[effect], 1000, paced_s)
                 )
                 for effect in ("noop", "postgres")
                 for n in (1, 2)
             ]
         finally:
             drop_schema(urls.database_url, SCHEMA)
+    return figures
 
+
+def show(figures: dict[str, Any]) -> None:
+    floor, rq = figures["xadd_floor_per_s"], figures["rq_simpleworker_noop_per_s"]
+    c_floor, bare = figures["redis_benchmark_xadd_per_s"], figures["bare_xreadgroup_xack_per_s"]
     table = Table(title="queue_demo: messages/s and XADD → effect-committed latency at 1,000 msg/s")
     for column in ("what", "messages/s", "× XADD floor", "× RQ", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right" if column != "what" else "left")
@@ -372,7 +381,7 @@ def main() -> None:
         "",
     )
     table.add_row("RQ 3 SimpleWorker, no-op job", f"{rq:,.0f}", f"{rq / floor:.3f}", "1", "", "")
-    for run in runs:
+    for run in figures["runs"]:
         table.add_row(
             f"queue_demo, {run['effect']} effect, {run['consumers']} consumer(s)",
             f"{run['messages_per_s']:,}",
@@ -383,29 +392,23 @@ def main() -> None:
         )
     console.print(table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "queue_demo",
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {
-                    "cores": os.cpu_count(),
-                    "os": platform.platform(),
-                    "python": platform.python_version(),
-                },
-                "quick": args.quick,
-                "xadd_floor_per_s": round(floor),
-                "redis_benchmark_xadd_per_s": round(c_floor) if c_floor else None,
-                "bare_xreadgroup_xack_per_s": round(bare),
-                "rq_simpleworker_noop_per_s": round(rq),
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    console.print(f"wrote {RESULTS}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.queue_demo_bench")
+    add_quick(parser)
+    args = parser.parse_args()
+    # A quick pass: a hundredth of the messages and half a second of paced load per run.
+    scale, paced_s = (100, 0.5) if args.quick else (1, 2.0)
+    counts = {"floor": 200_000 // scale, "noop": 100_000 // scale, "postgres": 30_000 // scale}
+    figures = measure_all(counts, 2_000 // scale, paced_s)
+    show(figures)
+    record = {
+        "benchmark": "queue_demo",
+        "command": command("queue_demo_bench"),
+        "machine": machine(),
+    }
+    path = write_results("queue_demo", {**record, "quick": args.quick, **figures}, args.quick)
+    console.print(f"wrote {path}")
 
 
 if __name__ == "__main__":

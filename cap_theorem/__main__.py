@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from backing_services.local_processes import redis_server_available
+from backing_services.plotting import SKIPPED, can_plot
 from cap_theorem.metrics import Summary, summarize
 from cap_theorem.scenarios import MODES, ScenarioRun, run_scenario
 from cap_theorem.settings import CapTheoremSettings
-from cap_theorem.timeline import plot_timeline
 
 NO_REDIS_SERVER = (
     "cannot run the demo: it starts its own redis-server processes, and redis-server is not on"
@@ -82,7 +82,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         results.append((run, summary))
     console.print(outcome_table(results))
-    if plot is not None:
+    if plot is not None and not can_plot():
+        console.print(SKIPPED, markup=False)
+    elif plot is not None:
+        from cap_theorem.timeline import plot_timeline  # matplotlib: the demo extra, imported late
+
         console.print(
             f"Timeline plot (partition shaded): {plot_timeline(results, plot)}", markup=False
         )

@@ -5,10 +5,10 @@ Computed from a recorded history alone, plus what the surviving primary held at 
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backing_services.measure import percentile
 from cap_theorem.history import Kind, Operation
 from cap_theorem.linearizability import Verdict, check_register
 from cap_theorem.scenarios import ScenarioRun
@@ -59,7 +59,7 @@ def lost_writes(operations: Sequence[Operation], final_writes: Sequence[int]) ->
 
 def p50_ms(operations: Sequence[Operation], kind: Kind) -> float | None:
     took = [_end(op) - op.invoked for op in operations if op.kind == kind and op.status == "ok"]
-    return statistics.median(took) * 1000 if took else None
+    return percentile(took, 50) * 1000 if took else None
 
 
 def summarize(run: ScenarioRun, max_checker_states: int = 300_000) -> Summary:

@@ -20,12 +20,12 @@ import redis
 from rich.console import Console
 from rich.table import Table
 
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from microservices.scenarios import DemoConfig, Results, Row, phase_p50_ms, run_all
 from microservices.settings import MicroservicesSettings
 from microservices.stack import running_stack
-from microservices.timeline import plot_timeline
 
 SCHEMA = "demo_microservices"
 DEFAULT_PLOT = Path("out/microservices/breaker_timeline.png")
@@ -201,7 +201,12 @@ async def run(config: DemoConfig, redis_url: str, database_url: str, plot: Path)
     print_table(results.rows)
     print_hop(results.hop)
     explain(results)
-    console.print(f"Plot of latency across the outage: {plot_timeline(results.timeline, plot)}")
+    if can_plot():
+        from microservices.timeline import plot_timeline  # the demo extra, imported late
+
+        console.print(f"Plot of latency across the outage: {plot_timeline(results.timeline, plot)}")
+    else:
+        console.print(SKIPPED)
     return results
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from backing_services.urls import sqlalchemy_async_url
 from microservices.accounts import find_account
 from microservices.accounts_client import AccountsClient
-from microservices.load import percentile
+from microservices.load import percentile_or_nan
 from microservices.settings import MicroservicesSettings
 from microservices.stack import Stack
 
@@ -54,7 +54,10 @@ async def account_check_costs(
                 begin = time.perf_counter()
                 await check(ids[n % len(ids)])
                 latencies.append((time.perf_counter() - begin) * 1000)
-            costs[name] = {"p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
+            costs[name] = {
+                "p50_ms": percentile_or_nan(latencies, 50),
+                "p99_ms": percentile_or_nan(latencies, 99),
+            }
     finally:
         await client.aclose()
         await fresh.aclose()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from backing_services.measure import percentile
+
 CLIENT_TIMEOUT_S = 10.0
 
 
@@ -35,21 +37,17 @@ class Summary:
     cached_checks: int
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+def percentile_or_nan(values: Sequence[float], q: float) -> float:
+    """The repo's one percentile (`backing_services.measure`, q in 0..100); NaN for no values."""
+    return percentile(values, q) if values else math.nan
 
 
 def summarize(samples: Sequence[Sample]) -> Summary:
     latencies = [s.latency_s * 1000 for s in samples]
     return Summary(
         requests=len(samples),
-        p50_ms=percentile(latencies, 50),
-        p99_ms=percentile(latencies, 99),
+        p50_ms=percentile_or_nan(latencies, 50),
+        p99_ms=percentile_or_nan(latencies, 99),
         error_rate=sum(s.status != 201 for s in samples) / len(samples) if samples else 0.0,
         cached_checks=sum(s.account_check == "cached" for s in samples),
     )

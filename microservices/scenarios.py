@@ -12,7 +12,14 @@ import httpx
 
 from microservices.consistency import BillingOutage, billing_lag, billing_outage
 from microservices.hop_cost import account_check_costs
-from microservices.load import Sample, Summary, closed_loop, open_loop, percentile, summarize
+from microservices.load import (
+    Sample,
+    Summary,
+    closed_loop,
+    open_loop,
+    percentile_or_nan,
+    summarize,
+)
 from microservices.stack import Stack
 
 
@@ -118,7 +125,7 @@ async def outage_timeline(stack: Stack, accounts: Sequence[str], config: DemoCon
 
 
 def phase_p50_ms(samples: Sequence[Sample], start_s: float, end_s: float) -> float:
-    return percentile([s.latency_s * 1000 for s in samples if start_s <= s.at_s < end_s], 50)
+    return percentile_or_nan([s.latency_s * 1000 for s in samples if start_s <= s.at_s < end_s], 50)
 
 
 @dataclass

@@ -6,30 +6,18 @@ Prints each step as it happens, then per-phase latency and errors, and writes a 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from backing_services.cli import bounded
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from migrations_demo.report import error_kinds, phase_stats, plot
 from migrations_demo.scenario import MigrationPath, PathRun, run_path
 from migrations_demo.settings import MigrationSettings
-
-
-def bounded(low: float, high: float, kind: type[int] | type[float]) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
-        return value
-
-    return parse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -112,7 +100,10 @@ def main(argv: list[str] | None = None) -> list[PathRun]:
                 f"   pid {backend.pid} ({role}) waits for pid(s) "
                 f"{', '.join(map(str, backend.blocked_by))}: {backend.query[:60]}"
             )
-    console.print(f"Latency over time written to {plot(runs, args.plot)}")
+    if can_plot():
+        console.print(f"Latency over time written to {plot(runs, args.plot)}")
+    else:
+        console.print(SKIPPED)
     return runs
 
 

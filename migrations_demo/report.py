@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from backing_services.measure import percentile
 from migrations_demo.scenario import MIGRATION_DONE, MIGRATION_STARTS, PathRun
 
 PHASES = ("before", "during", "after")
@@ -21,12 +22,9 @@ class PhaseStats:
     max_ms: float
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile; 0 for no values."""
-    if not sorted_values:
-        return 0.0
-    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[rank]
+def latency_ms(latencies: list[float], percent: float) -> float:
+    """The repo's one percentile (`backing_services.measure`); a phase with no requests reports 0."""
+    return percentile(latencies, percent) if latencies else 0.0
 
 
 def phase_of(run: PathRun, started_s: float) -> str:
@@ -46,8 +44,8 @@ def phase_stats(run: PathRun) -> list[PhaseStats]:
                 phase=phase,
                 requests=len(chosen),
                 errors=sum(not r.ok for r in chosen),
-                p50_ms=percentile(latencies, 0.50),
-                p99_ms=percentile(latencies, 0.99),
+                p50_ms=latency_ms(latencies, 50),
+                p99_ms=latency_ms(latencies, 99),
                 max_ms=latencies[-1] if latencies else 0.0,
             )
         )

@@ -1,6 +1,7 @@
 """How do outbox rows reach the stream? A relay: lock a batch, XADD it, mark it published, commit.
 
 A crash between XADD and the commit publishes the batch again: at-least-once, by design.
+The publisher is a seam: Redis Streams by default, RabbitMQ or NATS JetStream (queue_demo.brokers).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
 import redis.asyncio
 import structlog
@@ -31,17 +34,46 @@ LOCK_UNPUBLISHED = text(
 MARK_PUBLISHED = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
 
 
+class Publisher(Protocol):
+    """Puts each (destination, event) on the broker; returns only once the broker has them all."""
+
+    async def publish(self, batch: Sequence[tuple[str, Event]]) -> None: ...
+
+
+class StreamsPublisher:
+    """The default publisher: XADD each event to its stream, in one pipelined round trip."""
+
+    def __init__(self, redis_client: redis.asyncio.Redis) -> None:
+        self.redis = redis_client
+
+    async def publish(self, batch: Sequence[tuple[str, Event]]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for stream, event in batch:
+            pipe.xadd(stream, event.to_fields())  # type: ignore[arg-type]
+        await pipe.execute()
+
+
 class Relay:
-    """Publishes the outbox to Redis Streams; `await relay.publish_batch()` moves one batch."""
+    """Publishes the outbox (to Redis Streams unless given a `publisher`); `publish_batch()` moves one batch.
+
+    Without Redis (`redis_client=None`, a broker publisher) there is no stream to trim.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        redis_client: redis.asyncio.Redis,
+        redis_client: redis.asyncio.Redis | None,
         settings: QueueSettings,
+        *,
+        publisher: Publisher | None = None,
     ) -> None:
+        if publisher is None:
+            if redis_client is None:
+                raise ValueError("a relay needs a Redis client or a publisher")
+            publisher = StreamsPublisher(redis_client)
         self.sessions = sessions
         self.redis = redis_client
+        self.publisher = publisher
         self.settings = settings
         self.crash_points = CrashPoints(settings)
         self.published = 0
@@ -55,18 +87,21 @@ class Relay:
             ).all()
             if not rows:
                 return 0
-            pipe = self.redis.pipeline(transaction=False)
-            for row in rows:
-                event = Event(
-                    event_id=row.event_id,
-                    type=row.event_type,
-                    payload=json.loads(row.payload),
-                    request_id=row.request_id,
-                    traceparent=row.traceparent,
-                    created_at=row.created_at,
+            batch = [
+                (
+                    row.stream,
+                    Event(
+                        event_id=row.event_id,
+                        type=row.event_type,
+                        payload=json.loads(row.payload),
+                        request_id=row.request_id,
+                        traceparent=row.traceparent,
+                        created_at=row.created_at,
+                    ),
                 )
-                pipe.xadd(row.stream, event.to_fields())  # type: ignore[arg-type]
-            await pipe.execute()
+                for row in rows
+            ]
+            await self.publisher.publish(batch)
             self.crash_points.reached("xadd_before_mark")
             await session.execute(MARK_PUBLISHED, {"ids": [row.id for row in rows]})
         for row in rows:
@@ -86,7 +121,7 @@ class Relay:
         """
         next_trim = time.monotonic() + self.settings.trim_every_s
         while not stop.is_set():
-            if time.monotonic() >= next_trim:
+            if self.redis is not None and time.monotonic() >= next_trim:
                 next_trim = time.monotonic() + self.settings.trim_every_s
                 for stream in (self.settings.stream, self.settings.callbacks_stream):
                     self.trimmed += await trim_acknowledged(self.redis, stream)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from redis.exceptions import RedisError
 
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from rate_limiter.comparison import bursty_arrivals, compare
 from rate_limiter.decision import Policy
@@ -122,11 +123,15 @@ def algorithm_comparison(args: argparse.Namespace) -> None:
             f"{run.most_admitted_within(1.0):>2} within 1 s"
         )
     print("   The fixed window lets 20 through in 100 ms around its boundary: twice its limit.")
-    if not args.no_plot:
-        from rate_limiter.plot import plot_runs  # matplotlib is slow to import; only when asked
+    if args.no_plot:
+        return
+    if not can_plot():
+        print(f"   {SKIPPED}")
+        return
+    from rate_limiter.plot import plot_runs  # matplotlib is slow to import; only when asked
 
-        plot_runs(runs, args.plot)
-        print(f"   Plot written to {args.plot}")
+    plot_runs(runs, args.plot)
+    print(f"   Plot written to {args.plot}")
 
 
 def main() -> None:

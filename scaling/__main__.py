@@ -10,7 +10,6 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import redis.asyncio
@@ -18,6 +17,8 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backing_services import sqlalchemy_async_url
+from backing_services.cli import bounded
+from backing_services.plotting import SKIPPED, can_plot
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from scaling import tables
@@ -32,7 +33,6 @@ from scaling.partitioning import (
     movement_table,
     seeded_key_hashes,
 )
-from scaling.plot import plot_balance, plot_key_movement, plot_throughput
 from scaling.shared_state import limiter_across_instances, sessions_across_instances
 from scaling.target_app import Store
 from scaling.throughput import ROUTES, Layout, Load, measure
@@ -52,21 +52,6 @@ def counts(text: str) -> list[int]:
     if not values or values[0] < 1 or values[-1] > 16:
         raise argparse.ArgumentTypeError(f"each count must be between 1 and 16, not {text!r}")
     return values
-
-
-def bounded(low: float, high: float, kind: Callable[[str], float] = int) -> Callable[[str], float]:
-    """An argparse type: a number of `kind` within [low, high], or a one-line refusal."""
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, not {text}")
-        return value
-
-    return parse
 
 
 def parse_args() -> argparse.Namespace:
@@ -120,7 +105,11 @@ def partitioning(args: argparse.Namespace) -> None:
     print(
         "One point per node leaves arcs of very different lengths; hundreds of points even them out."
     )
-    if not args.no_plots:
+    if not args.no_plots and not can_plot():
+        print(SKIPPED)
+    elif not args.no_plots:
+        from scaling.plot import plot_balance, plot_key_movement  # the demo extra, imported late
+
         print(
             f"Plots: {plot_key_movement(rows, args.out / 'scaling_key_movement.png')}, "
             f"{plot_balance(balance, args.out / 'scaling_balance.png')}"
@@ -243,7 +232,11 @@ def throughput(services: dict[str, str], args: argparse.Namespace) -> None:
         "(shared here with the load generator). I/O-bound work is capped by each process's connection"
     )
     print("pool instead, and scales with connections until the database or the CPU runs out.")
-    if not args.no_plots:
+    if not args.no_plots and not can_plot():
+        print(SKIPPED)
+    elif not args.no_plots:
+        from scaling.plot import plot_throughput  # the demo extra, imported late
+
         print(f"Plot: {plot_throughput(rows, args.out / 'scaling_throughput.png', cores)}")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 import redis.asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backing_services.measure import percentile
 from scaling.cache_aside import CachedAccounts, read_account
 
 
@@ -53,14 +53,13 @@ async def timed(
 def summarise(
     path: str, latencies: list[float], elapsed_s: float, queries: int, hit_ratio: float
 ) -> CacheRow:
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return CacheRow(
         path,
         len(latencies),
         queries,
         hit_ratio,
-        1e6 * cuts[49],
-        1e6 * cuts[98],
+        1e6 * percentile(latencies, 50),
+        1e6 * percentile(latencies, 99),
         len(latencies) / elapsed_s,
     )
 

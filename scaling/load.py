@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import statistics
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from backing_services.measure import percentile
 from scaling.target_app import INSTANCE_HEADER
 
 
@@ -59,9 +59,8 @@ class LoadResult:
         self.transport_errors += other.transport_errors
 
     def percentile_ms(self, percent: int) -> float:
-        if len(self.latencies_s) < 2:
-            return 1000 * (self.latencies_s[0] if self.latencies_s else 0.0)
-        return 1000 * statistics.quantiles(self.latencies_s, n=100, method="inclusive")[percent - 1]
+        """The repo's one percentile (`backing_services.measure`), in ms; 0 when nothing completed."""
+        return 1000 * percentile(self.latencies_s, percent) if self.latencies_s else 0.0
 
 
 async def run_load(

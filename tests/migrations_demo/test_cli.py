@@ -110,7 +110,7 @@ def test_demo_refuses_too_few_rows(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         capsys.readouterr()
         .err.splitlines()[-1]
-        .endswith("error: argument --rows: 5 is outside 100..20000000")
+        .endswith("error: argument --rows: must be between 100 and 20000000, not 5")
     )
 
 
@@ -123,7 +123,7 @@ def test_demo_refuses_a_blocker_that_is_not_a_number(capsys: pytest.CaptureFixtu
     assert (
         capsys.readouterr()
         .err.splitlines()[-1]
-        .endswith("error: argument --blocker-s: 'soon' is not a number")
+        .endswith("error: argument --blocker-s: expected a number, not 'soon'")
     )
 
 

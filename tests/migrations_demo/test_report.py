@@ -1,6 +1,6 @@
 """The per-phase numbers: a request belongs to the phase in which it started."""
 
-from migrations_demo.report import percentile, phase_stats
+from migrations_demo.report import phase_stats
 from migrations_demo.scenario import MIGRATION_DONE, MIGRATION_STARTS, PathRun
 from migrations_demo.traffic import Request
 
@@ -33,12 +33,17 @@ def test_requests_are_counted_in_the_phase_they_started_in_with_their_errors() -
     assert (after.requests, after.errors) == (1, 0)
 
 
-def test_percentile_is_nearest_rank() -> None:
-    # Rule: p50 of 1..100 is 50 and p99 is 99; no interpolation between observed values.
-    values = [float(v) for v in range(1, 101)]
-
-    assert (percentile(values, 0.5), percentile(values, 0.99), percentile([], 0.99)) == (
-        50.0,
-        99.0,
-        0.0,
+def test_phase_percentiles_use_the_repo_definition_and_an_empty_phase_reports_zero() -> None:
+    # Rule: one percentile in the repo (backing_services.measure): p50 of 1, 2, 3, 4 ms is 2.5 ms.
+    run = PathRun(
+        path="safe",
+        rows=1,
+        peak_lock_queue=0,
+        longest_stall_s=0.0,
+        phases=[(0.0, "traffic starts"), (1.0, MIGRATION_STARTS), (2.0, MIGRATION_DONE)],
+        requests=[request(0.1 * n, latency) for n, latency in enumerate([4, 1, 3, 2], 1)],
     )
+
+    before, during, _ = phase_stats(run)
+
+    assert (before.p50_ms, during.requests, during.p50_ms, during.p99_ms) == (2.5, 0, 0.0, 0.0)

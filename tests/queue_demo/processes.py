@@ -25,17 +25,20 @@ FAST = {
 class Fleet:
     """The processes one test started; `close()` stops every one of them, however the test ended."""
 
-    def __init__(self, redis_url: str, database_url: str, logs: Path) -> None:
+    def __init__(
+        self, redis_url: str, database_url: str, logs: Path, module: str = "queue_demo.cli"
+    ) -> None:
+        self.module = module  # queue_demo.brokers.cli for the RabbitMQ and JetStream twins
         self.env = {**os.environ, **FAST, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
         self.logs = logs
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self, *args: str, **settings: str) -> subprocess.Popen[bytes]:
-        """Start `python -m queue_demo.cli <args>` with extra QUEUE_DEMO_<NAME> settings."""
+        """Start `python -m <module> <args>` with extra QUEUE_DEMO_<NAME> settings."""
         env = {**self.env, **{f"QUEUE_DEMO_{k.upper()}": v for k, v in settings.items()}}
         log = open(self.logs / f"{'-'.join(args)}-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "queue_demo.cli", *args], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", self.module, *args], env=env, stdout=log, stderr=log
         )
         log.close()  # the child holds its own copy of the descriptor
         self.processes.append(process)

@@ -1,6 +1,7 @@
 """Benchmark: decisions per second and latency of each limiter against one loopback Redis.
 
-`python benchmarks/rate_limiter.py` prints a table and writes benchmarks/results/rate_limiter.json.
+`python -m benchmarks.rate_limiter_bench` prints a table and writes benchmarks/results/rate_limiter.json
+(`--quick`: a smoke pass, written under out/bench-quick/).
 `--profile` adds where the time goes: CPU per decision in this process and in redis-server, for the
 floor and the bucket, with the hiredis parser and the pure-Python one, and EVALSHA against FCALL.
 """
@@ -9,18 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import socket
-import statistics
-import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 import redis.asyncio
 from limits import RateLimitItemPerHour, RateLimitItemPerSecond
@@ -33,24 +27,21 @@ from limits.aio.strategies import (
 from rich.console import Console
 from rich.table import Table
 
-# Run as a file, this folder comes first on sys.path and this file's name would hide the package.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-from backing_services.local_processes import (  # noqa: E402
+from backing_services.local_processes import (
     free_port,
     redis_server_argv,
     redis_server_available,
     running,
 )
-from backing_services.resolve import services_for_demo  # noqa: E402
-from rate_limiter import Policy, RedisTokenBucket, TokenBucket  # noqa: E402
-from rate_limiter.http import FailureCounts  # noqa: E402
-from rate_limiter.redis_token_bucket import SCRIPT, SCRIPT_SHA, script_shapes  # noqa: E402
-from rate_limiter.settings import RateLimiterSettings, limiter_redis  # noqa: E402
+from backing_services.measure import percentile
+from backing_services.resolve import services_for_demo
+from benchmarks.common import add_quick, command, machine, write_results
+from rate_limiter import Policy, RedisTokenBucket, TokenBucket
+from rate_limiter.http import FailureCounts
+from rate_limiter.redis_token_bucket import SCRIPT, SCRIPT_SHA, script_shapes
+from rate_limiter.settings import RateLimiterSettings, limiter_redis
 
 PREFIX = "bench_rate_limiter"
-RESULTS = Path(__file__).parent / "results" / "rate_limiter.json"
 Operation = Callable[[], Awaitable[object]]
 
 
@@ -71,9 +62,9 @@ class Sample:
     elapsed_s: float = 0.0
 
     def row(self, name: str, tasks: int) -> Row:
-        cuts = statistics.quantiles(self.latencies_ns, n=100)
-        ops = len(self.latencies_ns)
-        return Row(name, tasks, ops, ops / self.elapsed_s, cuts[49] / 1e3, cuts[98] / 1e3)
+        ops, latencies = len(self.latencies_ns), self.latencies_ns
+        p50_us, p99_us = percentile(latencies, 50) / 1e3, percentile(latencies, 99) / 1e3
+        return Row(name, tasks, ops, ops / self.elapsed_s, p50_us, p99_us)
 
 
 async def measure(op: Operation, tasks: int, seconds: float, max_ops: int, sample: Sample) -> None:
@@ -116,36 +107,18 @@ def silent_listener() -> socket.socket:
     return listener
 
 
-async def run(
-    redis_url: str, seconds: float, max_ops: int, rounds: int
-) -> tuple[list[Row], dict[str, float]]:
-    client = redis.asyncio.Redis.from_url(redis_url, max_connections=64)
-    storage = RedisStorage(
-        redis_url.replace("redis://", "async+redis://", 1),
-        implementation="redispy",
-        key_prefix=PREFIX,
-    )
-    per_second, per_hour = RateLimitItemPerSecond(10**9), RateLimitItemPerHour(10**9)
+def limits_op(storage: RedisStorage, strategy: type, items: Sequence[object]) -> Operation:
+    """One decision by the `limits` library: one round trip per limit, as it makes them."""
+    limiter, caller = strategy(storage), f"{strategy.__name__}-{len(items)}"
+
+    async def op() -> bool:
+        return all([await limiter.hit(item, caller) for item in items])
+
+    return op
+
+
+def in_memory_scenarios() -> list[tuple[str, Operation]]:
     memory = TokenBucket(1e9, 1e9)
-    one = RedisTokenBucket(client, 1e9, 1e9, PREFIX)
-    two = RedisTokenBucket(
-        client, 1e9, 1e9, PREFIX, name="burst", extra_policies=[Policy("hourly", 1e9, 1e9)]
-    )
-    exhausted_cached = RedisTokenBucket(client, 1, 1e-6, PREFIX, name="cached")
-    exhausted_uncached = RedisTokenBucket(
-        client, 1, 1e-6, PREFIX, name="uncached", local_deny_cache=False
-    )
-    await client.set(f"{PREFIX}:floor", "1")
-    await exhausted_cached.acquire("exhausted")
-    await exhausted_uncached.acquire("exhausted")
-
-    def limits_op(strategy: type, items: list[object]) -> Operation:
-        limiter, caller = strategy(storage), f"{strategy.__name__}-{len(items)}"
-
-        async def op() -> bool:
-            return all([await limiter.hit(item, caller) for item in items])  # one trip per limit
-
-        return op
 
     async def memory_op() -> object:
         return memory.acquire("bench")
@@ -159,34 +132,63 @@ async def run(
     async def crowded_op() -> object:
         return crowded.acquire(crowd[next(turn) % len(crowd)])
 
-    scenarios: list[tuple[str, Operation]] = [
-        ("floor: one GET round trip", lambda: client.get(f"{PREFIX}:floor")),
+    return [
         ("in-memory token bucket", memory_op),
         ("in-memory, 150,000 active keys (max_keys 100,000)", crowded_op),
+    ]
+
+
+async def redis_scenarios(client: redis.asyncio.Redis) -> list[tuple[str, Operation]]:
+    one = RedisTokenBucket(client, 1e9, 1e9, PREFIX)
+    two = RedisTokenBucket(
+        client, 1e9, 1e9, PREFIX, name="burst", extra_policies=[Policy("hourly", 1e9, 1e9)]
+    )
+    cached = RedisTokenBucket(client, 1, 1e-6, PREFIX, name="cached")
+    uncached = RedisTokenBucket(client, 1, 1e-6, PREFIX, name="uncached", local_deny_cache=False)
+    await client.set(f"{PREFIX}:floor", "1")
+    await cached.acquire("exhausted")
+    await uncached.acquire("exhausted")
+    return [
         ("Redis token bucket, 1 policy", lambda: one.acquire("bench")),
         ("Redis token bucket, 2 policies", lambda: two.acquire("bench")),
-        ("Redis bucket, denied, local deny cache", lambda: exhausted_cached.acquire("exhausted")),
-        ("Redis bucket, denied, no local cache", lambda: exhausted_uncached.acquire("exhausted")),
-        ("limits fixed window, 1 limit", limits_op(FixedWindowRateLimiter, [per_second])),
-        ("limits moving window, 1 limit", limits_op(MovingWindowRateLimiter, [per_second])),
-        (
-            "limits sliding counter, 1 limit",
-            limits_op(SlidingWindowCounterRateLimiter, [per_second]),
-        ),
-        (
-            "limits fixed window, 2 limits",
-            limits_op(FixedWindowRateLimiter, [per_second, per_hour]),
-        ),
-        (
-            "limits moving window, 2 limits",
-            limits_op(MovingWindowRateLimiter, [per_second, per_hour]),
-        ),
-        (
-            "limits sliding counter, 2 limits",
-            limits_op(SlidingWindowCounterRateLimiter, [per_second, per_hour]),
-        ),
+        ("Redis bucket, denied, local deny cache", lambda: cached.acquire("exhausted")),
+        ("Redis bucket, denied, no local cache", lambda: uncached.acquire("exhausted")),
+    ]
+
+
+def library_scenarios(storage: RedisStorage) -> list[tuple[str, Operation]]:
+    per_second, per_hour = RateLimitItemPerSecond(10**9), RateLimitItemPerHour(10**9)
+    strategies = (
+        ("fixed window", FixedWindowRateLimiter),
+        ("moving window", MovingWindowRateLimiter),
+        ("sliding counter", SlidingWindowCounterRateLimiter),
+    )
+    return [
+        (f"limits {name}, {label}", limits_op(storage, strategy, items))
+        for label, items in (("1 limit", [per_second]), ("2 limits", [per_second, per_hour]))
+        for name, strategy in strategies
+    ]
+
+
+async def run(
+    redis_url: str, seconds: float, max_ops: int, rounds: int
+) -> tuple[list[Row], dict[str, float]]:
+    client = redis.asyncio.Redis.from_url(redis_url, max_connections=64)
+    storage = RedisStorage(
+        redis_url.replace("redis://", "async+redis://", 1),
+        implementation="redispy",
+        key_prefix=PREFIX,
+    )
+    floor: list[tuple[str, Operation]] = [
+        ("floor: one GET round trip", lambda: client.get(f"{PREFIX}:floor"))
     ]
     try:
+        scenarios = [
+            *floor,
+            *in_memory_scenarios(),
+            *await redis_scenarios(client),
+            *library_scenarios(storage),
+        ]
         rows = await measure_all(scenarios, seconds, max_ops, rounds)
         rows.append(await outage_row(max(5, min(50, max_ops // 100))))
     finally:
@@ -345,16 +347,8 @@ def report(
             )
         console.print(cpu)
     return {
-        "command": " ".join(["python benchmarks/rate_limiter.py", *sys.argv[1:]]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "redis": redis_version,
-            "note": "loopback Redis on the same machine",
-            "load_average_1_5_15": os.getloadavg(),
-        },
+        "command": command("rate_limiter_bench"),
+        "machine": machine(redis=redis_version, note="loopback Redis on the same machine"),
         "rows": [asdict(row) for row in rows],
         "ratios": ratios,
         "profile": [asdict(row) for row in cpu_rows],
@@ -370,7 +364,7 @@ async def redis_version(redis_url: str) -> str:
 
 
 def main(
-    seconds: float, max_ops: int, rounds: int, output: Path, own_redis: bool, with_profile: bool
+    seconds: float, max_ops: int, rounds: int, own_redis: bool, with_profile: bool, quick: bool
 ) -> None:
     with ExitStack() as stack:
         if own_redis:  # a throwaway redis-server: no other clients' traffic in the figures
@@ -382,26 +376,27 @@ def main(
         version = asyncio.run(redis_version(redis_url))
         rows, ratios = asyncio.run(run(redis_url, seconds, max_ops, rounds))
         cpu_rows = asyncio.run(profile(redis_url, max_ops // 10)) if with_profile else []
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report(rows, ratios, version, cpu_rows), indent=2) + "\n")
-    print(f"wrote {output}")
+    path = write_results("rate_limiter", report(rows, ratios, version, cpu_rows), quick)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rate_limiter_bench")
     parser.add_argument("--seconds", type=float, default=1.5, help="per scenario (default 1.5)")
     parser.add_argument("--max-ops", type=int, default=20_000, help="per scenario (default 20000)")
     parser.add_argument(
         "--rounds", type=int, default=5, help="turns each scenario takes (default 5)"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--own-redis", action="store_true", help="start a private redis-server instead of REDIS_URL"
     )
     parser.add_argument(
         "--profile", action="store_true", help="also measure CPU per decision, client and server"
     )
+    add_quick(parser)
     arguments = parser.parse_args()
+    if arguments.quick:  # every scenario still runs, each for a moment
+        arguments.seconds, arguments.max_ops, arguments.rounds = 0.05, 200, 1
     if arguments.seconds <= 0 or arguments.rounds < 1 or arguments.max_ops < 100 * arguments.rounds:
         parser.error("--seconds and --rounds must be positive, --max-ops at least 100 per round")
     if arguments.own_redis and not redis_server_available():
@@ -410,7 +405,7 @@ if __name__ == "__main__":
         arguments.seconds,
         arguments.max_ops,
         arguments.rounds,
-        arguments.output,
         arguments.own_redis,
         arguments.profile,
+        arguments.quick,
     )

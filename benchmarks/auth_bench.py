@@ -1,29 +1,16 @@
 """Benchmark: signatures per second for each algorithm, the cost of authenticating a request, and login timing.
 
-`python benchmarks/auth.py` prints tables and writes benchmarks/results/auth.json. Bounded: ~half a minute.
+`python -m benchmarks.auth_bench` prints tables and writes benchmarks/results/auth.json. Bounded: ~half a
+minute. `--quick`: a smoke pass of a few seconds, written under out/bench-quick/.
 """
 
-# ruff: noqa: E402 - the imports must follow the sys.path fix below
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a file, this folder comes first on sys.path and this file's name would hide the package.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
 import asyncio
 import contextlib
-import json
-import os
-import platform
-import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -43,10 +30,11 @@ from auth.keys import KeyRing, new_key
 from auth.settings import AuthSettings
 from auth.users import user_by_username
 from backing_services import sqlalchemy_async_url
+from backing_services.measure import latency_summary, percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from benchmarks.common import add_quick, command, machine, write_results
 
-RESULTS = HERE / "results" / "auth.json"
 SCHEMA = "bench_auth"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the benchmark user's password
 CLAIMS = {"iss": "i", "aud": "a", "sub": "s", "scope": "x", "sid": "sid"}
@@ -66,11 +54,6 @@ def per_second(operation: Callable[[], object], seconds: float, rounds: int = 5)
             done += 20
         best = max(best, done / elapsed)
     return best
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def time_algorithm(
@@ -145,11 +128,8 @@ async def timed_ms(call: Callable[[], Awaitable[httpx.Response]]) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": statistics.median(samples),
-        "p99_ms": percentile(samples, 0.99),
-        "mean_ms": statistics.fmean(samples),
-    }
+    shared = latency_summary(samples)
+    return {"p50_ms": shared["p50"], "p99_ms": shared["p99"], "mean_ms": shared["mean"]}
 
 
 async def bench_service(
@@ -242,7 +222,7 @@ async def measure(app: FastAPI, service: Any, requests: int, logins: int) -> dic
             "count": requests,
             "anonymous": summary(anonymous),
             "authenticated": summary(authenticated),
-            "added_p50_ms": statistics.median(authenticated) - statistics.median(anonymous),
+            "added_p50_ms": percentile(authenticated, 50) - percentile(anonymous, 50),
         },
         "login": {
             "count": logins,
@@ -299,13 +279,16 @@ def print_tables(algorithms: list[dict[str, Any]], service: dict[str, Any]) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.auth_bench")
     parser.add_argument(
         "--seconds", type=float, default=1.0, help="time per sign/verify measurement"
     )
     parser.add_argument("--requests", type=int, default=1000, help="requests per route")
     parser.add_argument("--logins", type=int, default=20, help="login attempts per kind")
+    add_quick(parser)
     arguments = parser.parse_args()
+    if arguments.quick:  # every algorithm and route, for a moment each
+        arguments.seconds, arguments.requests, arguments.logins = 0.05, 20, 2
     if not (
         0 < arguments.seconds <= 30
         and 0 < arguments.requests <= 100_000
@@ -324,27 +307,16 @@ def main() -> None:
         finally:
             drop_schema(services.database_url, SCHEMA)
     print_tables(algorithms, service)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "auth",
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {
-                    "cores": os.cpu_count(),
-                    "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "note": "loopback Redis and PostgreSQL on the same machine, shared with other work",
-                },
-                "arguments": vars(arguments),
-                "algorithms": algorithms,
-                **service,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"wrote {RESULTS.relative_to(HERE.parent)}")
+    note = "loopback Redis and PostgreSQL on the same machine, shared with other work"
+    record = {
+        "benchmark": "auth",
+        "command": command("auth_bench"),
+        "machine": machine(note=note),
+        "arguments": vars(arguments),
+        "algorithms": algorithms,
+        **service,
+    }
+    print(f"wrote {write_results('auth', record, arguments.quick)}")
 
 
 if __name__ == "__main__":
