@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from labs.catalog import LABS, Lab, LabError, all_labs, find, hint
-from labs.sandbox import Outcome, run_with_bug
+from labs.sandbox import DEFAULT_TIMEOUT_S, TIMED_OUT, Outcome, run_with_bug
 
 console = Console(highlight=False, soft_wrap=True)
 TESTS_FAILED = 1  # pytest's exit code when tests ran and some failed: the lab bit
@@ -35,7 +35,8 @@ def show_list(labs: Sequence[Lab]) -> None:
 
 def failures(outcome: Outcome) -> list[str]:
     """What the student should look at: where each assertion failed, which tests, and the tally."""
-    wanted = re.compile(r"^(FAILED |ERROR |tests/\S+:\d+: )|\d+ (failed|passed|error)")
+    # "ERROR tests/…" is pytest's summary of a test that errored; "ERROR    name:…" is a log record.
+    wanted = re.compile(r"^(FAILED |ERROR tests/|tests/\S+:\d+: )|\d+ (failed|passed|error)")
     return [line for line in outcome.output.splitlines() if wanted.search(line)]
 
 
@@ -68,12 +69,14 @@ def run(lab: Lab) -> int:
     return 0 if bit else 1
 
 
-def verdict(lab: Lab) -> str | None:
+def verdict(lab: Lab, timeout_s: float = DEFAULT_TIMEOUT_S) -> str | None:
     """None when the lab bites; otherwise the one line CI prints for it."""
     try:
-        outcome = run_with_bug(lab)
+        outcome = run_with_bug(lab, timeout_s)
     except LabError as error:
         return str(error)
+    if outcome.exit_code == TIMED_OUT:
+        return f"lab {lab.name}: its tests did not finish within {timeout_s:.0f} s with the bug applied"
     if outcome.exit_code == 0:
         return f"lab {lab.name}: with the bug applied, {' '.join(lab.tests)} still pass: the lab has lost its teeth"
     if outcome.exit_code != TESTS_FAILED:
@@ -81,10 +84,10 @@ def verdict(lab: Lab) -> str | None:
     return None
 
 
-def check(labs: Sequence[Lab]) -> int:
+def check(labs: Sequence[Lab], timeout_s: float = DEFAULT_TIMEOUT_S) -> int:
     broken = []
     for lab in labs:
-        problem = verdict(lab)
+        problem = verdict(lab, timeout_s)
         console.print(f"{'ok  ' if problem is None else 'FAIL'} {lab.name}", markup=False)
         if problem is not None:
             broken.append(problem)
@@ -106,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     one.add_argument("--diff", action="store_true", help="only show the bug (the patch)")
     every = commands.add_parser("check", help="every lab's patch applies and makes its tests fail")
     every.add_argument("names", nargs="*", help="only these labs")
+    every.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds allowed per lab's tests"
+    )
     args = parser.parse_args(argv)
     try:
         labs = all_labs(args.labs_dir)
@@ -116,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(find(args.name, args.labs_dir))
         if args.command == "check":
             chosen = [find(name, args.labs_dir) for name in args.names] if args.names else labs
-            return check(chosen)
+            return check(chosen, args.timeout)
         show_list(labs)
         return 0
     except LabError as error:

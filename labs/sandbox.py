@@ -18,10 +18,13 @@ from pathlib import Path
 
 from labs.catalog import ROOT, Lab, LabError
 
+TIMED_OUT = -1  # not a pytest exit code: the run was stopped at its deadline
+DEFAULT_TIMEOUT_S = 600.0
+
 
 @dataclass(frozen=True)
 class Outcome:
-    exit_code: int  # pytest's: 0 all passed, 1 some failed, 2-5 the run itself went wrong
+    exit_code: int  # pytest's (0 all passed, 1 some failed, 2-5 the run went wrong), or TIMED_OUT
     output: str
 
 
@@ -61,19 +64,29 @@ def apply_bug(lab: Lab, copy: Path) -> None:
         raise LabError(f"lab {lab.name}: bug.patch no longer applies to the code ({reason})")
 
 
-def run_tests(lab: Lab, copy: Path) -> Outcome:
+def run_tests(lab: Lab, copy: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Outcome:
     """The lab's tests, in the copy, with the copy first on the import path of every process."""
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "-rfE"]
-    result = subprocess.run(
-        [*argv, *lab.tests], cwd=copy, env=env, capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            [*argv, *lab.tests],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        # A bug can deadlock the test meant to catch it; the check must still end.
+        return Outcome(TIMED_OUT, f"stopped after {timeout_s:.0f} s")
     # Paths inside the copy read as paths in the checkout.
     output = (result.stdout + result.stderr).replace(f"{copy}/", "")
     return Outcome(result.returncode, output)
 
 
-def run_with_bug(lab: Lab) -> Outcome:
+def run_with_bug(lab: Lab, timeout_s: float = DEFAULT_TIMEOUT_S) -> Outcome:
     with sandbox() as copy:
         apply_bug(lab, copy)
-        return run_tests(lab, copy)
+        return run_tests(lab, copy, timeout_s)
