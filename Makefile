@@ -58,7 +58,7 @@ prove: install
 # `make bench-quick` runs each benchmark's smoke pass, written under out/bench-quick/, and fails if any fails.
 BENCHMARKS := rate_limiter_bench migrations_demo_bench cap_theorem_bench error_handling_bench \
               scaling_bench microservices_bench api_security_bench app_send auth_bench \
-              queue_demo_bench rest_vs_graphql_bench rest_vs_graphql_field_cost_bench
+              queue_demo_bench rest_vs_graphql_bench rest_vs_graphql_field_cost_bench brokers_bench
 
 bench: install
 	$(BIN)/python -m benchmarks.rate_limiter_bench --own-redis --profile
@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python -m benchmarks.app_send --sends 1500 --concurrency 32 --accounts 4
 	$(BIN)/python -m benchmarks.auth_bench
 	$(BIN)/python -m benchmarks.queue_demo_bench
+	$(BIN)/python -m benchmarks.brokers_bench
 	$(BIN)/python -m benchmarks.rest_vs_graphql_bench --runs 200
 	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost_bench --runs 300
 

@@ -31,7 +31,7 @@ from backing_services import ServiceUnavailable, sqlalchemy_async_url
 from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from benchmarks.common import RESULTS, machine, write_results
+from benchmarks.common import RESULTS, add_quick, command, figure, machine, write_results
 from queue_demo.brokers.common import BrokerSettings, require_answering
 from queue_demo.brokers.jetstream import (
     JetStreamConsumer,
@@ -297,7 +297,7 @@ def plot(results: Sequence[Mapping[str, Any]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a tenth of the messages, a smoke run")
+    add_quick(parser)  # a tenth of the messages
     args = parser.parse_args()
     urls = BrokerSettings()
     try:
@@ -313,9 +313,11 @@ def main() -> None:
         finally:
             drop_schema(services.database_url, SCHEMA)
     show(results)
-    path = write_results("brokers", {"machine": record, "brokers": results})
-    plot(results, RESULTS / "brokers.png")
-    console.print(f"wrote {path} and {RESULTS / 'brokers.png'}")
+    record = {"command": command("brokers_bench"), "machine": record, "brokers": results}
+    path = write_results("brokers", record, quick=args.quick)
+    picture = figure(RESULTS / "brokers.png", args.quick)
+    plot(results, picture)
+    console.print(f"wrote {path} and {picture}")
 
 
 if __name__ == "__main__":
