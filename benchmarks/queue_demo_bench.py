@@ -133,7 +133,7 @@ def rq_no_op(redis_url: str, count: int) -> float:
 
     connection = redis.Redis.from_url(redis_url)
     queue = Queue(f"{PREFIX.replace(':', '-')}-rq", connection=connection)
-    queue.empty()
+    queue.empty()  # type: ignore[no-untyped-call]  # rq's Queue.empty has no annotations
     jobs = [Queue.prepare_data("builtins.abs", (0,), result_ttl=0) for _ in range(count)]
     for start in range(0, count, 500):
         queue.enqueue_many(jobs[start : start + 500])
@@ -141,7 +141,7 @@ def rq_no_op(redis_url: str, count: int) -> float:
     started = time.perf_counter()
     worker.work(burst=True, logging_level="WARNING")
     elapsed = time.perf_counter() - started
-    queue.empty()
+    queue.empty()  # type: ignore[no-untyped-call]
     queue.delete(delete_jobs=True)
     connection.close()
     return count / elapsed
