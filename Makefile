@@ -26,10 +26,11 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# pytest runs last so that its summary is the run's closing line.
 test: lint
-	$(BIN)/pytest
-	$(MAKE) --no-print-directory bench-quick
 	$(BIN)/python -m labs check
+	$(MAKE) --no-print-directory bench-quick
+	$(BIN)/pytest
 
 # `make lab` lists the break-it labs; `make lab LAB=name` runs one in a throwaway copy; SHOW=diff shows its bug.
 lab: install
