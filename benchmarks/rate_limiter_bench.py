@@ -3,18 +3,24 @@
 `python -m benchmarks.rate_limiter_bench` prints a table and writes benchmarks/results/rate_limiter.json
 (`--quick`: a smoke pass, written under out/bench-quick/).
 `--profile` adds where the time goes: CPU per decision in this process and in redis-server, for the
-floor and the bucket, with the hiredis parser and the pure-Python one, and EVALSHA against FCALL.
+floor and the bucket, with the hiredis parser and the pure-Python one, and EVALSHA against FCALL;
+and, with redis-benchmark (a C client with next to no client cost), the same GET and EVALSHA, with
+the microseconds each spends inside Redis (INFO commandstats): the ceiling any client could reach.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
 
 import redis.asyncio
 from limits import RateLimitItemPerHour, RateLimitItemPerSecond
@@ -284,6 +290,45 @@ async def profile_client(
     return [CpuRow(parser_name, n, c / per, s / per, w / per) for n, (c, s, w) in totals.items()]
 
 
+@dataclass
+class CeilingRow:
+    name: str
+    per_second: float  # redis-benchmark, one connection, one request at a time
+    p50_us: float
+    in_command_us: float  # INFO commandstats usec_per_call: inside Redis, parsing excluded
+
+
+def c_client_ceiling(redis_url: str, requests: int) -> list[CeilingRow]:
+    """GET and the bucket's EVALSHA from redis-benchmark: what a client costing nothing would see."""
+    if shutil.which("redis-benchmark") is None or shutil.which("redis-cli") is None:
+        return []
+    url = urlsplit(redis_url)
+    where = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 6379)]
+    cli = ["redis-cli", *where]
+    base = ["redis-benchmark", *where, "-c", "1", "-n", str(requests)]
+    sha = subprocess.run([*cli, "SCRIPT", "LOAD", SCRIPT], capture_output=True, text=True).stdout
+    sha = sha.strip()
+    argv = [str(n) for n in (10**6, *script_shapes([Policy("default", 1e9, 1e9)]))]
+    commands = {
+        "floor: one GET": (["GET", f"{PREFIX}:floor"], "cmdstat_get"),
+        "bucket script, EVALSHA": (["EVALSHA", sha, "1", f"{PREFIX}:{{c}}:default", *argv], "cmdstat_evalsha"),
+    }  # fmt: skip
+    rows = []
+    for name, (words, stat) in commands.items():
+        subprocess.run([*cli, "CONFIG", "RESETSTAT"], capture_output=True)
+        out = subprocess.run([*base, "--csv", *words], capture_output=True, text=True, check=True)
+        result = next(csv.DictReader(out.stdout.splitlines()))
+        stats = subprocess.run(
+            [*cli, "INFO", "commandstats"], capture_output=True, text=True
+        ).stdout
+        line = next(x for x in stats.splitlines() if x.startswith(stat + ":"))
+        per_call = float(line.split("usec_per_call=")[1].split(",")[0])
+        rows.append(
+            CeilingRow(name, float(result["rps"]), float(result["p50_latency_ms"]) * 1e3, per_call)
+        )
+    return rows
+
+
 async def server_cpu_s(client: redis.asyncio.Redis) -> float:
     info = await client.info("cpu")
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
@@ -319,7 +364,11 @@ def goals(rows: list[Row]) -> dict[str, float]:
 
 
 def report(
-    rows: list[Row], ratios: dict[str, float], redis_version: str, cpu_rows: list[CpuRow]
+    rows: list[Row],
+    ratios: dict[str, float],
+    redis_version: str,
+    cpu_rows: list[CpuRow],
+    ceiling: list[CeilingRow],
 ) -> dict[str, object]:
     console = Console(width=120)
     table = Table(title="rate limiter decisions against one loopback Redis")
@@ -346,13 +395,32 @@ def report(
                 f"{r.wall_us:.1f}",
             )
         console.print(cpu)
+    print_ceiling(console, ceiling)
     return {
         "command": command("rate_limiter_bench"),
         "machine": machine(redis=redis_version, note="loopback Redis on the same machine"),
         "rows": [asdict(row) for row in rows],
         "ratios": ratios,
         "profile": [asdict(row) for row in cpu_rows],
+        "c_client_ceiling": [asdict(row) for row in ceiling],
     }
+
+
+def print_ceiling(console: Console, ceiling: list[CeilingRow]) -> None:
+    if len(ceiling) != 2:
+        return
+    table = Table(title="the server's share: one connection from redis-benchmark (a C client)")
+    for column in ("scenario", "requests/s", "p50 µs", "inside Redis µs"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for r in ceiling:
+        table.add_row(r.name, f"{r.per_second:,.0f}", f"{r.p50_us:.0f}", f"{r.in_command_us:.2f}")
+    console.print(table)
+    floor, script = ceiling
+    console.print(
+        f"script ÷ GET with a C client: [bold]{script.per_second / floor.per_second:.2f}×[/bold]"
+        f" per second; the script adds {script.in_command_us - floor.in_command_us:.1f} µs inside"
+        " Redis, which no client can take away"
+    )
 
 
 async def redis_version(redis_url: str) -> str:
@@ -376,7 +444,8 @@ def main(
         version = asyncio.run(redis_version(redis_url))
         rows, ratios = asyncio.run(run(redis_url, seconds, max_ops, rounds))
         cpu_rows = asyncio.run(profile(redis_url, max_ops // 10)) if with_profile else []
-    path = write_results("rate_limiter", report(rows, ratios, version, cpu_rows), quick)
+        ceiling = c_client_ceiling(redis_url, max_ops) if with_profile else []
+    path = write_results("rate_limiter", report(rows, ratios, version, cpu_rows, ceiling), quick)
     print(f"wrote {path}")
 
 
