@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := rate_limiter auth rest_vs_graphql migrations_demo queue_demo \
             cap_theorem error_handling scaling microservices api_security app.walkthrough
 
-.PHONY: install lint fmt test demo drill prove clean lab labs-check bench bench-quick
+.PHONY: install lint fmt test demo drill prove clean lab labs-check bench bench-quick lock
 
-$(STAMP): pyproject.toml
+# pyproject.toml keeps ranges; requirements.lock pins every package to the versions the suite passed on.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench,demo]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,dev,bench,demo]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,6 +22,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# After editing pyproject.toml: re-resolve the pins for every extra and platform, keeping those that
+# still fit (UPGRADE=--upgrade takes the newest); commit the lock once `make test` passes on it.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--no-annotate --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock
 
 fmt: install
 	$(BIN)/ruff check --fix .
