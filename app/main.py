@@ -35,6 +35,7 @@ from rate_limiter.settings import RateLimiterSettings, limiter_redis
 from rest_vs_graphql.graphql_http import create_graphql_router
 from rest_vs_graphql.rest_api import create_rest_router
 from rest_vs_graphql.settings import TwinSettings
+from rest_vs_graphql.startup import freeze_heap_on_startup
 
 READINESS_TIMEOUT_S = 1.0
 
@@ -98,7 +99,9 @@ def lifespan_of(clients: Clients) -> Callable[[FastAPI], AbstractAsyncContextMan
         app.state.auth = await build_auth_service(
             AuthSettings(), clients.redis_client, clients.engine
         )
-        yield
+        # As the twins do: freeze the startup heap, so full collections stop walking it mid-request.
+        async with freeze_heap_on_startup(app):
+            yield
         await clients.aclose()
 
     return lifespan

@@ -10,29 +10,20 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 import httpx
-import redis.asyncio
 import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
 
-from backing_services import Settings, get_settings, sqlalchemy_async_url
-from backing_services.resolve import ServiceUnavailable, check_reachable
+from backing_services import get_settings
 from error_handling import configure_logging
 from queue_demo.callback_policy import CallbackLedger, CallbackPolicySettings
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.carrier_log import CarrierLogSettings, LoggedCarrier
+from queue_demo.connections import Connections, connected
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
 from queue_demo.metering import Meter, MeteredDelivery, MeterSettings
@@ -58,32 +49,6 @@ RECORD_TWIN_CALLBACK = text(
 )
 Work = Callable[[asyncio.Event], Awaitable[None]]
 log = structlog.get_logger("app.worker")
-
-
-@dataclass(frozen=True)
-class Connections:
-    redis: redis.asyncio.Redis
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-
-
-@asynccontextmanager
-async def connected(settings: Settings) -> AsyncIterator[Connections]:
-    """Redis and PostgreSQL from the app's settings, as the api connects; SystemExit in one line."""
-    if settings.redis_url is None or settings.database_url is None:
-        raise SystemExit("app.worker needs REDIS_URL and DATABASE_URL set to running servers")
-    try:
-        check_reachable("Redis", settings.redis_url, settings.service_connect_timeout_s)
-        check_reachable("PostgreSQL", settings.database_url, settings.service_connect_timeout_s)
-    except ServiceUnavailable as error:
-        raise SystemExit(f"app.worker: {error}") from None
-    client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=True)
-    engine = create_async_engine(sqlalchemy_async_url(settings.database_url))
-    try:
-        yield Connections(client, engine, async_sessionmaker(engine, expire_on_commit=False))
-    finally:
-        await client.aclose()
-        await engine.dispose()
 
 
 def make_carrier(settings: QueueSettings) -> SimulatedCarrier:
@@ -138,7 +103,7 @@ def consumers(
 
 async def run(settings: QueueSettings, name: str) -> int:
     """Consume until SIGTERM or SIGINT, then give in-flight work the shutdown deadline to finish."""
-    async with connected(get_settings()) as c, httpx.AsyncClient() as http:
+    async with connected(get_settings(), "app.worker") as c, httpx.AsyncClient() as http:
         await create_tables(c.engine, with_messages=False)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -12,29 +12,21 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
-import redis.asyncio
 import structlog
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
 
-from backing_services import ServiceUnavailable, get_settings, sqlalchemy_async_url
-from backing_services.resolve import check_reachable
+from backing_services import get_settings
 from error_handling import configure_logging
 from queue_demo import dead_letters
 from queue_demo.callbacks import SendStatusCallbacks
 from queue_demo.carrier import SimulatedCarrier
+from queue_demo.connections import Connections, connected
 from queue_demo.consumer import Consumer, Handler
 from queue_demo.delivery import DeliverMessages
 from queue_demo.relay import Relay
@@ -47,31 +39,9 @@ console = Console()
 log = structlog.get_logger(__name__)
 
 
-@dataclass
-class Services:
-    redis: redis.asyncio.Redis
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-
-
-@asynccontextmanager
-async def services() -> AsyncIterator[Services]:
+def services() -> AbstractAsyncContextManager[Connections]:
     """Redis and PostgreSQL from backing_services' settings, or SystemExit with one line."""
-    shared = get_settings()
-    if shared.redis_url is None or shared.database_url is None:
-        raise SystemExit("queue_demo needs REDIS_URL and DATABASE_URL set to running servers")
-    try:
-        check_reachable("Redis", shared.redis_url, shared.service_connect_timeout_s)
-        check_reachable("PostgreSQL", shared.database_url, shared.service_connect_timeout_s)
-    except ServiceUnavailable as error:
-        raise SystemExit(f"queue_demo: {error}") from None
-    client = redis.asyncio.Redis.from_url(shared.redis_url, decode_responses=True)
-    engine = create_async_engine(sqlalchemy_async_url(shared.database_url))
-    try:
-        yield Services(client, engine, async_sessionmaker(engine, expire_on_commit=False))
-    finally:
-        await client.aclose()
-        await engine.dispose()
+    return connected(get_settings(), "queue_demo")
 
 
 async def until_sigterm(

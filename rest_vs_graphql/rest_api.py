@@ -5,7 +5,7 @@ Each route parses the request, calls the service layer, and shapes the JSON; not
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, params
 from fastapi.routing import APIRoute
@@ -16,10 +16,13 @@ from error_handling.problems import DomainError
 from rest_vs_graphql import service
 from rest_vs_graphql.conditional_get import json_with_etag
 from rest_vs_graphql.models import Account, Conversation, Message, Participant, PhoneNumber
+from rest_vs_graphql.pagination import Page
 from rest_vs_graphql.settings import TwinSettings, get_twin_settings
 
 API = "/2010-04-01"
 FORM_ONLY = "Send the message as application/x-www-form-urlencoded (To, From, Body), as Twilio's API takes it."
+
+Row = TypeVar("Row", Message, Conversation)
 
 
 # Every id in a URL: a SID is plain text, so a NUL in it is a 422, not a database error.
@@ -73,6 +76,49 @@ def read(request: Request, twin: Twin, payload: Any) -> Response:
     return json_with_etag(request, payload, twin.settings.cache_control)
 
 
+class PageLister(Protocol[Row]):
+    """A service call that lists one page of an account's rows (`service.list_messages`, …)."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        caller: str | None,
+        account_sid: str,
+        *,
+        page_size: int,
+        page_token: str | None,
+        max_page_size: int,
+    ) -> Awaitable[Page[Row]]: ...
+
+
+async def list_page(
+    request: Request,
+    twin: Twin,
+    session: AsyncSession,
+    account_sid: str,
+    page_size: int | None,
+    page_token: str | None,
+    *,
+    lister: PageLister[Row],
+    key: str,
+    path: str,
+    item_json: Callable[[Row], dict[str, Any]],
+) -> Response:
+    """One page of a list route: the settings' default size, the service's page, Twilio's JSON."""
+    size = twin.settings.default_page_size if page_size is None else page_size
+    page = await lister(
+        session,
+        twin.caller,
+        account_sid,
+        page_size=size,
+        page_token=page_token,
+        max_page_size=twin.settings.max_page_size,
+    )
+    uri = f"{API}/Accounts/{account_sid}/{path}"
+    items = [item_json(row) for row in page.items]
+    return read(request, twin, list_json(key, items, uri, size, page.next_token))
+
+
 # The routes: each parses the request, calls the service layer, and shapes Twilio's JSON.
 
 
@@ -91,18 +137,18 @@ async def list_messages(
     page_size: PageSize = None,
     page_token: PageToken = None,
 ) -> Response:
-    size = twin.settings.default_page_size if page_size is None else page_size
-    page = await service.list_messages(
+    return await list_page(
+        request,
+        twin,
         session,
-        twin.caller,
         AccountSid,
-        page_size=size,
-        page_token=page_token,
-        max_page_size=twin.settings.max_page_size,
+        page_size,
+        page_token,
+        lister=service.list_messages,
+        key="messages",
+        path="Messages.json",
+        item_json=message_json,
     )
-    uri = f"{API}/Accounts/{AccountSid}/Messages.json"
-    items = [message_json(m) for m in page.items]
-    return read(request, twin, list_json("messages", items, uri, size, page.next_token))
 
 
 async def fetch_message(
@@ -145,18 +191,18 @@ async def list_conversations(
     page_size: PageSize = None,
     page_token: PageToken = None,
 ) -> Response:
-    size = twin.settings.default_page_size if page_size is None else page_size
-    page = await service.list_conversations(
+    return await list_page(
+        request,
+        twin,
         session,
-        twin.caller,
         AccountSid,
-        page_size=size,
-        page_token=page_token,
-        max_page_size=twin.settings.max_page_size,
+        page_size,
+        page_token,
+        lister=service.list_conversations,
+        key="conversations",
+        path="Conversations.json",
+        item_json=conversation_json,
     )
-    uri = f"{API}/Accounts/{AccountSid}/Conversations.json"
-    items = [conversation_json(c) for c in page.items]
-    return read(request, twin, list_json("conversations", items, uri, size, page.next_token))
 
 
 async def list_participants(
