@@ -22,10 +22,18 @@ class Bulkhead:
         self._slots = asyncio.Semaphore(max_concurrent)
         self.in_flight = 0
         self.rejected = 0
+        # Calls queued for a slot right now (a free slot is taken without yielding, so only
+        # calls that really wait are ever seen here).
+        self.waiting = 0
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        if not await self._acquire():
+        self.waiting += 1
+        try:
+            acquired = await self._acquire()
+        finally:
+            self.waiting -= 1
+        if not acquired:
             self.rejected += 1
             raise BulkheadFull(
                 self.name, f"all {self.max_concurrent} slots busy for {self.max_wait_s} s"

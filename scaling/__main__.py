@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import redis.asyncio
@@ -37,7 +38,9 @@ from scaling.shared_state import limiter_across_instances, sessions_across_insta
 from scaling.target_app import Store
 from scaling.throughput import ROUTES, Layout, Load, measure
 
-PREFIX = "demo_scaling"
+# One name per run for the schema and the Redis keys: two runs on one database (two terminals,
+# two test sessions) would otherwise drop each other's schema and delete each other's buckets.
+PREFIX = f"demo_scaling_{uuid.uuid4().hex[:8]}"
 # Piped to a file, rich would wrap at 80 columns; the tables read better wider.
 console = Console() if sys.stdout.isatty() else Console(width=110)
 

@@ -48,7 +48,7 @@ async def test_min_replicas_to_write_refuses_writes_once_the_replica_is_gone() -
         deadline = time.monotonic() + 5
         while (await primary.info("replication"))["connected_slaves"] > 0:
             assert time.monotonic() < deadline, "the primary never noticed the cut"
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # the nap of this poll; the deadline above bounds it
         with pytest.raises(ResponseError) as refusal:
             await primary.set("during", "1")
         assert str(refusal.value) == "NOREPLICAS Not enough good replicas to write."

@@ -74,7 +74,7 @@ async def wait_until_expired(client: redis.asyncio.Redis, key: str, timeout_s: f
     while time.monotonic() < deadline:
         if not await client.exists(key):
             return
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # the nap of this poll; the deadline above bounds it
     raise AssertionError(f"{key} still exists after {timeout_s} s")
 
 

@@ -161,6 +161,8 @@ def test_check_names_a_lab_whose_tests_never_finish_instead_of_waiting_forever(
     tmp_path: Path,
 ) -> None:
     # A bug can deadlock the very test meant to catch it; CI must still end, naming the lab.
+    # Time is the subject: the patch's sleep is the hang (bounded, should a kill fail) and the
+    # check's 3 s timeout must cut it short.
     hang = (
         "--- /dev/null\n+++ b/sitecustomize.py\n@@ -0,0 +1,2 @@\n+import time\n+time.sleep(120)\n"
     )

@@ -104,7 +104,7 @@ async def eventually(
             raise AssertionError(f"{what}: the process exited with code {watch.returncode}")
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout_s} s")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the nap of this poll; the deadline above bounds it
 
 
 @pytest.fixture(scope="package")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from microservices.bulkhead import Bulkhead
 from microservices.failures import BulkheadFull
 from microservices.retry_budget import RetryBudget
+from tests.microservices.conftest import eventually
 
 
 @given(
@@ -93,12 +94,16 @@ async def test_a_waiting_call_gets_the_slot_that_frees_within_its_wait() -> None
         async with bulkhead.slot():
             return bulkhead.in_flight
 
+    async def waiter_queued() -> bool:
+        return bulkhead.waiting == 1
+
     holder = asyncio.create_task(hold())
     await holder_in.wait()
     waiter = asyncio.create_task(wait_then_enter())
-    await asyncio.sleep(0)  # let the waiter start waiting on the full bulkhead
+    await eventually(waiter_queued, timeout_s=5, what="the second call queueing for the slot")
+    assert not waiter.done()
     release.set()
 
     assert await waiter == 1
     await holder
-    assert bulkhead.rejected == 0
+    assert (bulkhead.rejected, bulkhead.waiting) == (0, 0)

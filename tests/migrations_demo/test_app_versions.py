@@ -1,6 +1,5 @@
 """Old and new code run side by side during the expand phase; old code breaks only after contract."""
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from migrations_demo import alembic_runner
 from migrations_demo.app_versions import AppVersion, move_message, read_messages, write_message
 from migrations_demo.settings import MigrationSettings
 from migrations_demo.traffic import Traffic
+from tests.migrations_demo.conftest import wait_until
 
 EXPAND_PHASE = ["0004_backfill_account_id", "0005_index_account_id", "0007_account_id_not_null"]
 # Rows whose two columns name different accounts (or one names none).
@@ -84,12 +84,13 @@ def test_both_app_versions_moving_messages_under_traffic_through_the_expand_phas
         seeded_url, versions=("v1", "v2"), readers=1, writers=2, movers=2, request_timeout_ms=30_000
     ) as traffic:
         alembic_runner.upgrade(seeded_url, "0007_account_id_not_null", settings=settings)
-        deadline = time.monotonic() + 60
-        while (
-            time.monotonic() < deadline
-            and min(traffic.count("move", "v1"), traffic.count("move", "v2")) < MOVES_PER_VERSION
-        ):
-            time.sleep(0.02)  # polls progress: the moves counted, not a time
+        wait_until(
+            lambda: (
+                min(traffic.count("move", "v1"), traffic.count("move", "v2")) >= MOVES_PER_VERSION
+            ),
+            what=f"{MOVES_PER_VERSION} moves by each app version",
+            timeout_s=60,
+        )
 
     assert min(traffic.count("move", "v1"), traffic.count("move", "v2")) >= MOVES_PER_VERSION
     assert [request for request in traffic.requests if not request.ok] == []

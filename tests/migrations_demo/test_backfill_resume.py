@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ from backing_services.resolve import ServiceURLs
 from migrations_demo import alembic_runner
 from migrations_demo.backfill import main as backfill_main
 from migrations_demo.settings import MigrationSettings
-from tests.migrations_demo.conftest import ROWS
+from tests.migrations_demo.conftest import ROWS, wait_until
 
 Query = Callable[..., list[tuple[Any, ...]]]
 # What every row must end up as: its own columns unchanged, account_id the id of its account_sid.
@@ -62,9 +61,7 @@ def test_backfill_killed_mid_run_then_resumed_matches_the_expected_checksum(
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 15
-        while progress(query)[1] == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: progress(query)[1] > 0, what="the first batch", watch=backfill)
         backfill.send_signal(signal.SIGKILL)
     finally:
         backfill.wait(timeout=10)

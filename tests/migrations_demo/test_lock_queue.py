@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -15,20 +15,20 @@ from migrations_demo.lock_queue import Blocked, blocked_backends, is_traffic, lo
 from migrations_demo.safe_ddl import LockRetriesExhausted
 from migrations_demo.settings import MigrationSettings
 from migrations_demo.traffic import Traffic
+from tests.migrations_demo.conftest import wait_until
 
 DEADLINE_S = 15.0
 
 
-def wait_for_blocked(url: str, prefix: str, done: object) -> list[Blocked]:
+def wait_for_blocked(url: str, prefix: str, done: Callable[[list[Blocked]], bool]) -> list[Blocked]:
     """Poll pg_blocking_pids() until `done(blocked)` says yes, or fail at the deadline."""
-    deadline = time.monotonic() + DEADLINE_S
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
-        while time.monotonic() < deadline:
+
+        def formed() -> list[Blocked]:
             blocked = blocked_backends(connection, prefix)
-            if done(blocked):  # type: ignore[operator]
-                return blocked
-            time.sleep(0.02)
-    pytest.fail(f"the expected lock queue never formed within {DEADLINE_S:.0f} s")
+            return blocked if done(blocked) else []  # a formed queue is never empty
+
+        return wait_until(formed, what="the expected lock queue", timeout_s=DEADLINE_S)
 
 
 def test_naive_alter_queues_behind_a_long_transaction_and_every_request_queues_behind_it(

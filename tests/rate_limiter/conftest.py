@@ -1,9 +1,11 @@
-"""Fixtures for the rate limiter's tests: a hand-moved clock, a private Redis, a silent port."""
+"""Fixtures for the rate limiter's tests: a hand-moved clock, a private Redis, a silent port, a poll."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypedDict
 
 import pytest
@@ -59,3 +61,17 @@ def silent_port() -> Iterator[int]:
         listener.bind((LOOPBACK, 0))
         listener.listen(64)
         yield int(listener.getsockname()[1])
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], *, what: str, timeout_s: float = 20.0
+) -> None:
+    """Poll `condition` until it holds; fail naming `what` if the deadline passes first.
+
+    For states nothing announces: a cluster agreeing it is up, Redis expiring a key on its clock.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout_s:.0f} s")
+        await asyncio.sleep(0.05)  # the nap of this poll; the deadline above bounds it

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from backing_services.local_processes import (
     running,
 )
 from rate_limiter import Policy, RedisTokenBucket
+from tests.rate_limiter.conftest import eventually
 
 MASTERS = 3
 
@@ -38,7 +38,7 @@ def cluster_ports(count: int) -> list[int]:
 
 
 @pytest.fixture
-def cluster_port(tmp_path: Path) -> Iterator[int]:
+async def cluster_port(tmp_path: Path) -> AsyncIterator[int]:
     """Start 3 cluster-enabled redis-servers, join them with redis-cli, wait for cluster_state:ok."""
     if not redis_server_available():
         pytest.skip("redis-server / redis-cli binaries are not installed")
@@ -52,7 +52,8 @@ def cluster_port(tmp_path: Path) -> Iterator[int]:
                 "--dir", str(tmp_path),
             )  # fmt: skip
             stack.enter_context(running(argv, port=port, name=f"redis-server :{port}"))
-        subprocess.run(
+        await asyncio.to_thread(
+            subprocess.run,
             [
                 "redis-cli",
                 "--cluster",
@@ -66,21 +67,22 @@ def cluster_port(tmp_path: Path) -> Iterator[int]:
             capture_output=True,
             timeout=30,
         )
-        wait_for_cluster_ok(ports)
+        await eventually(
+            lambda: cluster_ok(ports), what=f"cluster_state:ok on all {MASTERS} masters"
+        )
         yield ports[0]
 
 
-def wait_for_cluster_ok(ports: list[int], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        states = []
-        for port in ports:
-            with redis.Redis(host=LOOPBACK, port=port, socket_timeout=1) as node:
-                states.append(node.cluster("INFO")["cluster_state"])
-        if states == ["ok"] * len(ports):
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"cluster not ok within {timeout_s} s: {states}")
+async def cluster_ok(ports: list[int]) -> bool:
+    """Every node reports cluster_state:ok (each learns the slot map over the cluster bus)."""
+    for port in ports:
+        node = redis.asyncio.Redis(host=LOOPBACK, port=port, socket_timeout=1)
+        try:
+            if (await node.cluster("INFO"))["cluster_state"] != "ok":
+                return False
+        finally:
+            await node.aclose()
+    return True
 
 
 def owner_port(cluster: redis.asyncio.RedisCluster, key: str) -> str | int:
