@@ -6,19 +6,17 @@ Kept short (fewer messages and kills than the Redis one); more trials: QUEUE_DEM
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
 import signal
-import time
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.brokers.conftest import Harness
-from tests.queue_demo.conftest import create_messages, scalar
+from tests.queue_demo.conftest import create_messages, scalar, wait_for
 from tests.queue_demo.processes import Fleet
 
 TRIALS = int(os.environ.get("QUEUE_DEMO_CHAOS_TRIALS", "1"))
@@ -87,10 +85,12 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
             and await broker.unfinished() == 0
         )
 
-    # A guard against a hang, not a speed claim: on a loaded machine each restart costs seconds.
-    deadline = time.monotonic() + HANG_GUARD_S
-    while kills < RANDOM_KILLS or not await done():
-        assert time.monotonic() < deadline, f"no progress to the end in {HANG_GUARD_S} s"
+    async def kill_on_progress_until_done() -> bool:
+        """One look: finished once every kill is made and the run is done; else kill on progress
+        and replace the dead."""
+        nonlocal kills
+        if kills == RANDOM_KILLS and await done():
+            return True
         if kills < RANDOM_KILLS and await delivered_so_far() >= kill_at[kills]:
             victim = rng.choice([relay, *workers.values()])
             if victim.poll() is None:
@@ -98,7 +98,14 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
                 victim.wait()
                 kills += 1
         replace_the_dead()
-        await asyncio.sleep(0.05)
+        return False
+
+    # A guard against a hang, not a speed claim: on a loaded machine each restart costs seconds.
+    await wait_for(
+        lambda: f"the run's end after {RANDOM_KILLS} kills ({kills} made)",
+        kill_on_progress_until_done,
+        timeout_s=HANG_GUARD_S,
+    )
 
     duplicates = await scalar(
         sessions,
