@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.conftest import create_messages, scalar, wait_for
-from tests.queue_demo.processes import Fleet
+from tests.queue_demo.processes import Fleet, assert_each_effect_once
 from tests.streams import stream_entries
 
 TRIALS = int(os.environ.get("QUEUE_DEMO_CHAOS_TRIALS", "2"))
@@ -112,20 +112,10 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
         timeout_s=HANG_GUARD_S,
     )
 
-    duplicates = await scalar(
-        sessions,
-        "SELECT count(*) FROM (SELECT message_id FROM deliveries GROUP BY message_id"
-        " HAVING count(*) > 1) AS d",
-    )
-    assert duplicates == 0
-    delivered = await scalar(
-        sessions, "SELECT array_agg(DISTINCT message_id::text) FROM deliveries"
-    )
-    assert sorted(delivered) == sorted(ids)
     dead = await stream_entries(redis_client, settings.dead_letter_stream)
     dead_messages = [
         json.loads(json.loads(f["original"])["payload"])["message_id"] for _, f in dead
     ]
-    assert sorted(dead_messages) == sorted(poison_ids)
-    assert (await redis_client.xpending(settings.stream, settings.group))["pending"] == 0
+    pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+    await assert_each_effect_once(sessions, ids, poison_ids, dead_messages, pending)
     assert kills == RANDOM_KILLS

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.brokers.conftest import Harness
 from tests.queue_demo.conftest import create_messages, scalar, wait_for
-from tests.queue_demo.processes import Fleet
+from tests.queue_demo.processes import Fleet, assert_each_effect_once
 
 TRIALS = int(os.environ.get("QUEUE_DEMO_CHAOS_TRIALS", "1"))
 MESSAGES = 80
@@ -107,14 +107,6 @@ async def test_killed_relays_and_workers_still_apply_every_effect_exactly_once(
         timeout_s=HANG_GUARD_S,
     )
 
-    duplicates = await scalar(
-        sessions,
-        "SELECT count(*) FROM (SELECT message_id FROM deliveries GROUP BY message_id"
-        " HAVING count(*) > 1) AS d",
-    )
-    assert duplicates == 0
-    delivered = await scalar(
-        sessions, "SELECT array_agg(DISTINCT message_id::text) FROM deliveries"
-    )
-    assert sorted(delivered) == sorted(ids)
-    assert await dead_messages() == set(poison_ids)
+    # A set: RabbitMQ may hold two copies of one dead letter, if the relay published it twice.
+    dead = await dead_messages()
+    await assert_each_effect_once(sessions, ids, poison_ids, dead, await broker.unfinished())
