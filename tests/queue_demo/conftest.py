@@ -65,6 +65,25 @@ async def scalar(sessions: async_sessionmaker[AsyncSession], sql: str) -> Any:
         return (await session.execute(text(sql))).scalar()
 
 
+async def wait_for(
+    condition: str | Callable[[], str],
+    check: Callable[[], Awaitable[bool]],
+    *,
+    timeout_s: float = 60.0,
+) -> None:
+    """Poll `check` until it is true, or fail naming the `condition` that never came (a callable
+    is asked for its words only then, so they can say how far the run got).
+
+    The timeout guards against a hang; it is not a speed claim. The one poll loop of these tests.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            what = condition if isinstance(condition, str) else condition()
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.02)  # the nap between two looks, not a wait for anything
+
+
 async def run_until(
     workers: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]],
     done: Callable[[], Awaitable[bool]],
@@ -74,15 +93,15 @@ async def run_until(
     """Run the workers until `done()` is true (polled), then stop them and wait for them to finish."""
     stop = asyncio.Event()
     tasks = [asyncio.create_task(worker(stop)) for worker in workers]
-    deadline = time.monotonic() + timeout_s
+
+    async def finished() -> bool:
+        for task in tasks:
+            if task.done():
+                task.result()  # surface a crash instead of waiting for the deadline
+        return await done()
+
     try:
-        while not await done():
-            for task in tasks:
-                if task.done():
-                    task.result()  # surface a crash instead of waiting for the deadline
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not done within {timeout_s} s")
-            await asyncio.sleep(0.02)
+        await wait_for("the workers' run was done", finished, timeout_s=timeout_s)
     finally:
         stop.set()
         await asyncio.gather(*tasks)

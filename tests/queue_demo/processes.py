@@ -1,13 +1,18 @@
-"""Start relays and workers as real processes (`python -m queue_demo.cli ...`) for chaos and SIGTERM tests."""
+"""Start relays and workers as real processes (`python -m queue_demo.cli ...`) for chaos and SIGTERM tests,
+and check what a chaos run must leave behind."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from backing_services.local_processes import stop
+from tests.queue_demo.conftest import scalar
 
 # Tests run with short leases and blocks so that recovery after a kill takes a fraction of a second.
 FAST = {
@@ -51,3 +56,30 @@ class Fleet:
                 process.terminate()
         for process in self.processes:
             stop(process, grace_s=5.0)
+
+
+async def assert_each_effect_once(
+    sessions: async_sessionmaker[AsyncSession],
+    ids: Sequence[str],
+    poison_ids: Sequence[str],
+    dead_lettered: Collection[str],
+    unfinished: int,
+) -> None:
+    """What a chaos run must leave, whatever the broker: every good message applied exactly once,
+    exactly the poison dead-lettered, and nothing still held unacknowledged.
+
+    `dead_lettered` holds the message id of each dead letter: pass a list to also forbid a message
+    dead-lettered twice, a set where the broker may keep two copies of one.
+    """
+    duplicates = await scalar(
+        sessions,
+        "SELECT count(*) FROM (SELECT message_id FROM deliveries GROUP BY message_id"
+        " HAVING count(*) > 1) AS d",
+    )
+    assert duplicates == 0, f"{duplicates} message(s) applied more than once"
+    delivered = await scalar(
+        sessions, "SELECT array_agg(DISTINCT message_id::text) FROM deliveries"
+    )
+    assert sorted(delivered or []) == sorted(ids), "the applied messages are not the good ones"
+    assert sorted(dead_lettered) == sorted(poison_ids), "the dead letters are not the poison"
+    assert unfinished == 0, f"{unfinished} message(s) still held unacknowledged"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio
@@ -17,15 +16,7 @@ from queue_demo.events import Event, parse_entry
 from queue_demo.metering import Meter, MeteredDelivery, MeterSettings, parked_member
 from queue_demo.retry import Attempt, GaveUp
 from queue_demo.settings import QueueSettings
-
-
-async def poll(what: str, check: Callable[[], Awaitable[bool | None]], timeout_s: float) -> None:
-    """Ask until `check` is true, or fail saying what never happened."""
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout_s} s"
-        await asyncio.sleep(0.02)
-
+from tests.queue_demo.conftest import wait_for
 
 PER_SECOND = 4.0  # 250 ms apart: far longer than the test takes between reservations
 
@@ -160,18 +151,19 @@ async def test_a_send_slower_than_its_lease_keeps_its_members_and_is_not_sent_tw
     await asyncio.wait_for(held.started.wait(), 10)
     start = await redis_client.time()
 
-    async def three_leases_passed() -> bool | None:
+    # Time itself is under test: Redis' clock (the one the scripts read) must run past three leases.
+    async def three_leases_passed() -> bool:
         now = await redis_client.time()
-        return (now[0] - start[0]) + (now[1] - start[1]) / 1e6 > 0.9 or None
+        return (now[0] - start[0]) + (now[1] - start[1]) / 1e6 > 0.9
 
-    await poll("three leases", three_leases_passed, timeout_s=10)
+    await wait_for("three leases passed on Redis' clock", three_leases_passed, timeout_s=10)
     stolen, _ = await Meter(redis_client, short, MeterSettings()).claim_due()
     held.release.set()
 
-    async def sent() -> bool | None:
-        return await redis_client.zcard(meter.parked_key) == 0 or None
+    async def sent() -> bool:
+        return bool(await redis_client.zcard(meter.parked_key) == 0)
 
-    await poll("the member's removal", sent, timeout_s=10)
+    await wait_for("the sent member removed from the parking lot", sent, timeout_s=10)
     stop.set()
     await scheduler
     assert stolen == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -19,7 +18,7 @@ from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
 from queue_demo.retry import GaveUp
 from queue_demo.settings import QueueSettings
-from tests.queue_demo.conftest import run_until, scalar
+from tests.queue_demo.conftest import run_until, scalar, wait_for
 
 
 async def publish(redis_client: redis.asyncio.Redis, settings: QueueSettings, count: int) -> None:
@@ -103,20 +102,23 @@ async def race_a_slow_consumer(
     slow = consumer(sessions, redis_client, settings, "slow", slow_carrier)
     fast = consumer(sessions, redis_client, settings, "fast", fast_carrier)
     stop = asyncio.Event()
-    slow_task = asyncio.create_task(slow.run(stop))
-    deadline = time.monotonic() + 10
-    while slow_carrier.calls < 5:
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
-    fast_task = asyncio.create_task(fast.run(stop))
-    while (
-        await scalar(sessions, "SELECT count(DISTINCT event_id) FROM deliveries") < 5
-        or (await redis_client.xpending(settings.stream, settings.group))["pending"]
-    ):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.02)
-    stop.set()
-    await asyncio.gather(slow_task, fast_task)
+
+    async def all_five_at_the_slow_carrier() -> bool:
+        return slow_carrier.calls >= 5
+
+    async def all_five_applied_and_acked() -> bool:
+        applied = await scalar(sessions, "SELECT count(DISTINCT event_id) FROM deliveries")
+        pending = (await redis_client.xpending(settings.stream, settings.group))["pending"]
+        return bool(applied >= 5 and pending == 0)
+
+    tasks = [asyncio.create_task(slow.run(stop))]
+    try:
+        await wait_for("the slow consumer's 5 carrier calls", all_five_at_the_slow_carrier)
+        tasks.append(asyncio.create_task(fast.run(stop)))
+        await wait_for("all 5 applied and acked", all_five_applied_and_acked)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
     return slow_carrier, fast, fast_carrier
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backing_services.local_processes import free_port
 from queue_demo.relay import Relay
 from queue_demo.settings import QueueSettings
-from tests.queue_demo.conftest import create_messages, scalar
+from tests.queue_demo.conftest import create_messages, scalar, wait_for
 from tests.queue_demo.processes import Fleet
 
 
@@ -43,21 +41,23 @@ async def publish_messages(
 
 
 async def wait_until_in_flight(redis_client: redis.asyncio.Redis, settings: QueueSettings) -> int:
-    deadline = time.monotonic() + 30
-    while not (
-        pending := (await redis_client.xpending(settings.stream, settings.group))["pending"]
-    ):
-        assert time.monotonic() < deadline, "the worker never started a batch"
-        await asyncio.sleep(0.02)
-    return int(pending)
+    pending = 0
+
+    async def in_flight() -> bool:
+        nonlocal pending
+        pending = int((await redis_client.xpending(settings.stream, settings.group))["pending"])
+        return pending > 0
+
+    await wait_for("the worker started a batch", in_flight, timeout_s=30)
+    return pending
 
 
 async def wait_for_exit(process: subprocess.Popen[bytes], timeout_s: float) -> int:
-    deadline = time.monotonic() + timeout_s
-    while (code := process.poll()) is None:
-        assert time.monotonic() < deadline, f"the worker did not exit within {timeout_s} s"
-        await asyncio.sleep(0.02)
-    return code
+    async def exited() -> bool:
+        return process.poll() is not None
+
+    await wait_for("the worker exited", exited, timeout_s=timeout_s)
+    return process.returncode
 
 
 @pytest.mark.slow

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +17,7 @@ from queue_demo.relay import Relay
 from queue_demo.retry import GaveUp
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.brokers.conftest import Harness
-from tests.queue_demo.conftest import create_messages, run_until, scalar
+from tests.queue_demo.conftest import create_messages, run_until, scalar, wait_for
 from tests.queue_demo.processes import Fleet
 
 POISON_NUMBER = "+15005550001"
@@ -230,7 +229,7 @@ class Slow:
     async def __call__(self, events: Sequence[Event]) -> Mapping[str, GaveUp]:
         for event in events:
             self.calls[event.event_id] = self.calls.get(event.event_id, 0) + 1
-        await asyncio.sleep(self.seconds)
+        await asyncio.sleep(self.seconds)  # time under test: a batch that outlasts its lease
         return await self.inner(events)
 
 
@@ -252,16 +251,6 @@ async def test_a_batch_handled_for_longer_than_the_lease_is_not_redelivered_mean
     await run_until([first.run, second.run], finished, timeout_s=60)
 
     assert sorted(handler.calls.values()) == [1] * len(ids)
-
-
-async def wait_for(
-    condition: str, check: Callable[[], Awaitable[bool]], timeout_s: float = 60
-) -> None:
-    """Poll `check` until true; the timeout guards against a hang, it is not a speed claim."""
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        assert time.monotonic() < deadline, f"never happened: {condition}"
-        await asyncio.sleep(0.02)
 
 
 async def test_messages_held_by_a_killed_worker_are_redelivered_and_applied_once(
