@@ -69,12 +69,16 @@ async def test_sigterm_finishes_and_acks_the_batch_in_hand_and_reads_no_more(
 ) -> None:
     # Rule: on SIGTERM a worker stops reading, completes the batches it holds, acks them, exits 0.
     await publish_messages(sessions, redis_client, settings, 100)
-    worker = fleet.start("worker", "--name", "w1", carrier_delay_s="0.3", concurrency="5")
+    # A batch of 20 takes 20 × 0.8 s ÷ 5 = 3.2 s: the third batch can be read only that long after
+    # the first, a window no scheduler delay on a loaded machine comes near; the deadline is ample.
+    worker = fleet.start(
+        "worker", "--name", "w1", carrier_delay_s="0.8", concurrency="5", shutdown_deadline_s="30"
+    )
     await wait_until_in_flight(redis_client, settings)
 
     worker.send_signal(signal.SIGTERM)
 
-    assert await wait_for_exit(worker, 15) == 0
+    assert await wait_for_exit(worker, 40) == 0
     groups: Any = await redis_client.xinfo_groups(settings.stream)
     [group] = groups
     read = group["entries-read"]
