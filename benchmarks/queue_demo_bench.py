@@ -4,14 +4,17 @@ Floors: pipelined XADD (redis-py and redis-benchmark) and a bare XREADGROUP+XACK
 SimpleWorker running a no-op job. Ours: 1 and 2 consumer processes, no-op effect and Postgres effect.
 
 Run from the repo root:  .venv/bin/python -m benchmarks.queue_demo_bench
-(`--quick`: a smoke pass of a few seconds, written under out/bench-quick/).
+(`--quick`: a smoke pass of a few seconds, written under out/bench-quick/; `--profile`: where one
+consumer's CPU goes, drained in this process, against the floor's CPU per message).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import multiprocessing
+import pstats
 import re
 import shutil
 import subprocess
@@ -145,6 +148,81 @@ def rq_no_op(redis_url: str, count: int) -> float:
     queue.delete(delete_jobs=True)
     connection.close()
     return count / elapsed
+
+
+# ---- where one consumer's CPU goes ---------------------------------------------------------------
+
+# cProfile entries (file suffix, function) whose cumulative time is one step of handling a message.
+STEPS = {
+    "parse_entry (validation, JSON, the Event)": ("queue_demo/events.py", "parse_entry"),
+    "  of which json.loads": ("json/__init__.py", "loads"),
+    "redis-py: stream reply to dicts": ("redis/_parsers/helpers.py", "pairs_to_dict"),
+    "redis-py: packing commands": ("redis/asyncio/connection.py", "pack_command"),
+}
+
+
+async def drain_in_process(redis_url: str, count: int, profiler: cProfile.Profile | None) -> float:
+    """One no-op Consumer drains `count` entries in this process; returns CPU µs per message."""
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    settings = SETTINGS.model_copy(update={"stream": f"{PREFIX}:profiled"})
+    await client.delete(settings.stream)
+    await client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    await fill(client, settings.stream, [event() for _ in range(1000)] * (count // 1000))
+    stop, total, handled = asyncio.Event(), count // 1000 * 1000, 0
+
+    async def no_op(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        nonlocal handled
+        handled += len(events)
+        if handled >= total:  # the consumer still acks this batch before `run` returns
+            stop.set()
+        return {}
+
+    consumer = Consumer(client, no_op, name="profiled", settings=settings)
+    started = time.process_time()
+    if profiler:
+        profiler.enable()
+    await consumer.run(stop)
+    if profiler:
+        profiler.disable()
+    cpu_s = time.process_time() - started
+    await client.delete(settings.stream)
+    await client.aclose()
+    return cpu_s / total * 1e6
+
+
+def profile_consumer(redis_url: str, count: int) -> dict[str, Any]:
+    """CPU per message for the floor and one consumer, then the consumer's steps under cProfile."""
+    started = time.process_time()
+    xadd_floor(redis_url, count)
+    floor_us = (time.process_time() - started) / (count // 1000 * 1000) * 1e6
+    consumer_us = asyncio.run(drain_in_process(redis_url, count, None))
+    profiler = cProfile.Profile()
+    asyncio.run(drain_in_process(redis_url, count, profiler))
+    entries = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(own for (_, _, own, _, _) in entries.values())
+    shares = {
+        step: sum(
+            cumulative
+            for (path, _, function), (_, _, _, cumulative, _) in entries.items()
+            if path.endswith(suffix) and function == name
+        )
+        / total
+        for step, (suffix, name) in STEPS.items()
+    }
+    return {"floor_cpu_us": floor_us, "consumer_cpu_us": consumer_us, "shares": shares}
+
+
+def show_profile(profile: dict[str, Any]) -> None:
+    floor, ours = profile["floor_cpu_us"], profile["consumer_cpu_us"]
+    table = Table(title="where one no-op consumer's CPU goes (in this process)")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("floor: pipelined XADD, CPU µs per message", f"{floor:.1f}")
+    table.add_row("one consumer, CPU µs per message", f"{ours:.1f}")
+    table.add_row("one consumer ÷ floor, by CPU", f"{floor / ours:.2f}")
+    for step, share in profile["shares"].items():
+        table.add_row(f"share of the consumer's profile: {step}", f"{share:.0%}")
+    console.print(table)
 
 
 # ---- ours: consumer processes -------------------------------------------------------------------
@@ -396,12 +474,19 @@ def show(figures: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.queue_demo_bench")
     add_quick(parser)
+    parser.add_argument(
+        "--profile", action="store_true", help="also show where one consumer's CPU goes"
+    )
     args = parser.parse_args()
     # A quick pass: a hundredth of the messages and half a second of paced load per run.
     scale, paced_s = (100, 0.5) if args.quick else (1, 2.0)
     counts = {"floor": 200_000 // scale, "noop": 100_000 // scale, "postgres": 30_000 // scale}
     figures = measure_all(counts, 2_000 // scale, paced_s)
     show(figures)
+    if args.profile:
+        with services_for_demo() as urls:
+            figures["profile"] = profile_consumer(urls.redis_url, max(counts["noop"] // 2, 1000))
+        show_profile(figures["profile"])
     record = {
         "benchmark": "queue_demo",
         "command": command("queue_demo_bench"),
