@@ -6,6 +6,7 @@ PostgreSQL: each test gets a fresh schema (named in the URL's search_path) and i
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
@@ -68,3 +69,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(sqlalchemy_async_url(database_url))
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def unfrozen_heap() -> Iterator[None]:
+    """A collector with nothing frozen, before and after: for tests of an app's `gc.freeze()` at startup."""
+    gc.unfreeze()  # whatever else ran in this process, start from a collector with nothing frozen
+    yield
+    gc.unfreeze()

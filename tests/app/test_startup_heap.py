@@ -1,19 +1,9 @@
 """The mini Twilio's startup freezes its heap as the twins' does, and its shutdown thaws it."""
 
 import gc
-from collections.abc import Iterator
-
-import pytest
 
 from app.main import create_app
 from backing_services import Settings
-
-
-@pytest.fixture
-def unfrozen_heap() -> Iterator[None]:
-    gc.unfreeze()  # whatever else ran in this process, start from a collector with nothing frozen
-    yield
-    gc.unfreeze()
 
 
 async def test_the_mini_twilios_lifespan_freezes_the_startup_heap_and_thaws_it_at_shutdown(

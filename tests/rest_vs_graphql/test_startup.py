@@ -1,17 +1,8 @@
 """The twins' startup freezes the heap it built, so a full collection no longer walks it mid-request."""
 
 import gc
-from collections.abc import Iterator
 
-import pytest
 from fastapi import FastAPI
-
-
-@pytest.fixture
-def unfrozen_heap() -> Iterator[None]:
-    gc.unfreeze()  # whatever else ran in this process, start from a collector with nothing frozen
-    yield
-    gc.unfreeze()
 
 
 async def test_the_apps_startup_moves_the_startup_heap_out_of_reach_of_full_collections(
