@@ -76,9 +76,9 @@ bench: install
 	$(BIN)/python -m benchmarks.scaling_bench
 	$(BIN)/python -m benchmarks.microservices_bench
 	$(BIN)/python -m benchmarks.api_security_bench
-	$(BIN)/python -m benchmarks.app_send --sends 1500 --concurrency 32 --accounts 4
+	$(BIN)/python -m benchmarks.app_send
 	$(BIN)/python -m benchmarks.auth_bench
-	$(BIN)/python -m benchmarks.queue_demo_bench
+	$(BIN)/python -m benchmarks.queue_demo_bench --profile
 	$(BIN)/python -m benchmarks.brokers_bench
 	$(BIN)/python -m benchmarks.rest_vs_graphql_bench --runs 200
 	$(BIN)/python -m benchmarks.rest_vs_graphql_field_cost_bench --runs 300
