@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -22,8 +23,21 @@ def start(state_home: Path, *args: str) -> pexpect.spawn:
     env |= {"TERM": "xterm", "NO_COLOR": "1"}
     command = ["-m", "drill", "--root", str(FIXTURE_REPO), "--package", "counter", *args]
     return pexpect.spawn(
-        sys.executable, command, env=env, dimensions=(24, 80), timeout=30, encoding="utf-8"
+        sys.executable,
+        command,
+        env=env,
+        dimensions=(24, 80),
+        timeout=30,
+        encoding="utf-8",
+        preexec_fn=as_typed_at_a_terminal,
     )
+
+
+def as_typed_at_a_terminal() -> None:
+    # A shell starts a foreground command with Ctrl-C's signal at its default; pytest itself may run
+    # with SIGINT ignored (a background job: `cmd &`, nohup, some CI runners), the child would inherit
+    # that, and Python then installs no KeyboardInterrupt handler at all.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def answer_and_rate(child: pexpect.spawn, question: str, key: str, verdict: str) -> None:
