@@ -37,9 +37,15 @@ from queue_demo.brokers.jetstream import (
     JetStreamConsumer,
     JetStreamPublisher,
     dead_letter_stream,
+    ensure_stream,
     stream_name,
 )
-from queue_demo.brokers.rabbitmq import RabbitConsumer, RabbitPublisher, dead_letter_queue
+from queue_demo.brokers.rabbitmq import (
+    RabbitConsumer,
+    RabbitPublisher,
+    dead_letter_queue,
+    declare,
+)
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.consumer import Consumer, Handler
 from queue_demo.delivery import DeliverMessages
@@ -64,6 +70,7 @@ class Transport(Protocol):
 
     def publisher(self) -> Publisher: ...
     def consumer(self, handler: Handler, settings: QueueSettings, name: str) -> Runs: ...
+    async def prepare(self, settings: QueueSettings) -> None: ...
     async def delete(self, destination: str) -> None: ...
 
 
@@ -77,6 +84,9 @@ class RedisTransport:
 
     def consumer(self, handler: Handler, settings: QueueSettings, name: str) -> Runs:
         return Consumer(self.client, handler, name=name, settings=settings)
+
+    async def prepare(self, settings: QueueSettings) -> None:
+        await Consumer(self.client, Timed(None), name="prepare", settings=settings).ensure_group()
 
     async def delete(self, destination: str) -> None:
         await self.client.delete(destination)
@@ -92,6 +102,13 @@ class RabbitTransport:
 
     def consumer(self, handler: Handler, settings: QueueSettings, name: str) -> Runs:
         return RabbitConsumer(self.connection, handler, settings=settings)
+
+    async def prepare(self, settings: QueueSettings) -> None:
+        # Declared once, before any consumer: a second declarer of a quorum queue still being
+        # created gets declare-ok at once, and its basic.consume then crashes the connection
+        # (`{badmatch,{error,noproc}}` in rabbit_quorum_queue:consume; seen with two consumers).
+        async with self.connection.channel() as channel:
+            await declare(channel, settings.stream, settings.max_deliveries)
 
     async def delete(self, destination: str) -> None:
         async with self.connection.channel() as channel:
@@ -109,6 +126,11 @@ class NatsTransport:
 
     def consumer(self, handler: Handler, settings: QueueSettings, name: str) -> Runs:
         return JetStreamConsumer(self.client, handler, settings=settings)
+
+    async def prepare(self, settings: QueueSettings) -> None:
+        js = self.client.jetstream()
+        for name in (stream_name(settings.stream), dead_letter_stream(settings.stream)):
+            await ensure_stream(js, name)
 
     async def delete(self, destination: str) -> None:
         js = self.client.jetstream()
@@ -179,11 +201,11 @@ async def consume(
     settings = QueueSettings(stream=destination, batch_size=BATCH, block_ms=50, concurrency=500)
     timed = Timed(make_effect)
     stop = asyncio.Event()
+    await transport.prepare(settings)  # the topology first, as a deploy would; then the processes
     tasks = [
         asyncio.create_task(transport.consumer(timed, settings, f"c{n}").run(stop))
         for n in range(consumers)
     ]
-    await asyncio.sleep(0.5)  # let each consumer declare its queue/stream/group before publishing
     started = time.perf_counter()
     await publish(transport.publisher(), destination, count, rate)
     while len(timed.seen) < count:
