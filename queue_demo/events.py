@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from error_handling.correlation import bound_correlation
 
 REQUIRED_FIELDS = ("event_id", "type", "payload")
@@ -91,8 +89,5 @@ def bound_to(event: Event) -> Iterator[None]:
     logged as it came) and makes this handling a child span of the producer's trace.
     """
     correlation = {"request_id": event.request_id, "traceparent": event.traceparent}
-    with (
-        bound_correlation(correlation),
-        structlog.contextvars.bound_contextvars(event_id=event.event_id),
-    ):
+    with bound_correlation(correlation, event_id=event.event_id):
         yield

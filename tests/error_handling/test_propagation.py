@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import cast
 
 import httpx
+import pytest
 import redis.asyncio
 import structlog
 from fastapi import FastAPI
@@ -59,6 +60,24 @@ def test_the_worker_restores_its_own_context_after_each_message() -> None:
         assert current_correlation()["request_id"] == "first"
 
     assert current_correlation() == {}
+
+
+def test_a_message_handled_inside_a_request_gives_the_request_its_ids_back_even_if_it_fails() -> (
+    None
+):
+    # Rule: restoring means the outer values come back, not merely that the inner ones go away.
+    with bound_correlation({"request_id": "outer", "traceparent": TRACEPARENT}) as outer:
+        with (
+            pytest.raises(RuntimeError),
+            bound_correlation({"request_id": "inner"}, event_id="e-1"),
+        ):
+            assert structlog.contextvars.get_contextvars()["event_id"] == "e-1"
+            raise RuntimeError("the handler failed")
+        assert current_correlation() == {
+            "request_id": "outer",
+            "traceparent": outer["traceparent"],
+        }
+        assert "event_id" not in structlog.contextvars.get_contextvars()
 
 
 def test_malformed_ids_in_a_message_are_replaced_not_logged_as_they_came() -> None:
