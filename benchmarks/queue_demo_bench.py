@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
@@ -38,6 +38,8 @@ from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from benchmarks.common import add_quick, command, machine, write_results
+from error_handling.correlation import new_request_id
+from error_handling.traceparent import new_traceparent
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.consumer import Consumer
 from queue_demo.delivery import DeliverMessages
@@ -56,11 +58,19 @@ SETTINGS = QueueSettings(
     concurrency=500,
 )
 console = Console()
+Profiler = cProfile.Profile | None
 
 
 def event(message_id: str | None = None) -> dict[str, str]:
+    """A `message.queued` event as the API publishes it: with its request id and trace context."""
     payload = {"message_id": message_id or str(uuid.uuid4()), "to": "+14155550100", "body": "hi"}
-    return Event(str(uuid.uuid4()), "message.queued", payload).to_fields()
+    return Event(
+        str(uuid.uuid4()),
+        "message.queued",
+        payload,
+        request_id=new_request_id(),
+        traceparent=str(new_traceparent()),
+    ).to_fields()
 
 
 # ---- floors -------------------------------------------------------------------------------------
@@ -153,31 +163,50 @@ def rq_no_op(redis_url: str, count: int) -> float:
 # ---- where one consumer's CPU goes ---------------------------------------------------------------
 
 # cProfile entries (file suffix, function) whose cumulative time is one step of handling a message.
-STEPS = {
+NO_OP_STEPS = {
     "parse_entry (validation, JSON, the Event)": ("queue_demo/events.py", "parse_entry"),
     "  of which json.loads": ("json/__init__.py", "loads"),
     "redis-py: stream reply to dicts": ("redis/_parsers/helpers.py", "pairs_to_dict"),
     "redis-py: packing commands": ("redis/asyncio/connection.py", "pack_command"),
 }
+# The Postgres effect's own steps. SQLAlchemy's async session runs in greenlets, which cProfile
+# cannot follow, so the database's share is what the effect adds over the no-op consumer, not a row.
+POSTGRES_STEPS = {
+    "parse_entry": ("queue_demo/events.py", "parse_entry"),
+    "binding each event's ids to the log context (bound_to)": (
+        "error_handling/correlation.py",
+        "bound_correlation",
+    ),
+    "the carrier call inside its retry wrapper": ("queue_demo/retry.py", "call_with_retries"),
+    "psycopg: turning id lists into array parameters": ("psycopg/types/array.py", "_dump_list"),
+}
+Effect = Callable[[Sequence[Event]], Awaitable[Mapping[str, GaveUp]]]
 
 
-async def drain_in_process(redis_url: str, count: int, profiler: cProfile.Profile | None) -> float:
-    """One no-op Consumer drains `count` entries in this process; returns CPU µs per message."""
+async def no_op(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+    return {}
+
+
+async def drain_in_process(
+    redis_url: str, entries: Sequence[Mapping[str, str]], effect: Effect, profiler: Profiler
+) -> float:
+    """One Consumer applies `effect` to `entries` in this process; returns CPU µs per message."""
     client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
     settings = SETTINGS.model_copy(update={"stream": f"{PREFIX}:profiled"})
     await client.delete(settings.stream)
     await client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
-    await fill(client, settings.stream, [event() for _ in range(1000)] * (count // 1000))
-    stop, total, handled = asyncio.Event(), count // 1000 * 1000, 0
+    await fill(client, settings.stream, entries)
+    stop, handled = asyncio.Event(), 0
 
-    async def no_op(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+    async def counted(events: Sequence[Event]) -> Mapping[str, GaveUp]:
         nonlocal handled
+        failures = await effect(events)
         handled += len(events)
-        if handled >= total:  # the consumer still acks this batch before `run` returns
+        if handled >= len(entries):  # the consumer still acks this batch before `run` returns
             stop.set()
-        return {}
+        return failures
 
-    consumer = Consumer(client, no_op, name="profiled", settings=settings)
+    consumer = Consumer(client, counted, name="profiled", settings=settings)
     started = time.process_time()
     if profiler:
         profiler.enable()
@@ -187,41 +216,80 @@ async def drain_in_process(redis_url: str, count: int, profiler: cProfile.Profil
     cpu_s = time.process_time() - started
     await client.delete(settings.stream)
     await client.aclose()
-    return cpu_s / total * 1e6
+    return cpu_s / len(entries) * 1e6
 
 
-def profile_consumer(redis_url: str, count: int) -> dict[str, Any]:
-    """CPU per message for the floor and one consumer, then the consumer's steps under cProfile."""
-    started = time.process_time()
-    xadd_floor(redis_url, count)
-    floor_us = (time.process_time() - started) / (count // 1000 * 1000) * 1e6
-    consumer_us = asyncio.run(drain_in_process(redis_url, count, None))
-    profiler = cProfile.Profile()
-    asyncio.run(drain_in_process(redis_url, count, profiler))
+async def drain_postgres_in_process(
+    redis_url: str, database_url: str, count: int, profiler: Profiler
+) -> float:
+    """As `drain_in_process`, with the idempotent Postgres effect on fresh message rows."""
+    entries = [event(message_id) for message_id in await new_messages(database_url, count)]
+    engine = create_async_engine(sqlalchemy_async_url(database_url), pool_size=2)
+    deliver = DeliverMessages(
+        async_sessionmaker(engine), SimulatedCarrier(), SETTINGS, consumer="profiled"
+    )
+    try:
+        return await drain_in_process(redis_url, entries, deliver, profiler)
+    finally:
+        await engine.dispose()
+
+
+def shares(profiler: cProfile.Profile, steps: Mapping[str, tuple[str, str]]) -> dict[str, float]:
+    """Each step's cumulative time as a share of all the time the profile saw."""
     entries = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(own for (_, _, own, _, _) in entries.values())
-    shares = {
+    return {
         step: sum(
             cumulative
             for (path, _, function), (_, _, _, cumulative, _) in entries.items()
             if path.endswith(suffix) and function == name
         )
         / total
-        for step, (suffix, name) in STEPS.items()
+        for step, (suffix, name) in steps.items()
     }
-    return {"floor_cpu_us": floor_us, "consumer_cpu_us": consumer_us, "shares": shares}
+
+
+def profile_consumer(redis_url: str, database_url: str, count: int) -> dict[str, Any]:
+    """CPU per message for the floor and one consumer (no-op, then Postgres), then under cProfile."""
+    started = time.process_time()
+    xadd_floor(redis_url, count)
+    floor_us = (time.process_time() - started) / (count // 1000 * 1000) * 1e6
+    entries = [event() for _ in range(1000)] * (count // 1000)
+    consumer_us = asyncio.run(drain_in_process(redis_url, entries, no_op, None))
+    no_op_profile = cProfile.Profile()
+    asyncio.run(drain_in_process(redis_url, entries, no_op, no_op_profile))
+    postgres_count = max(count // 5, 1000)
+    postgres_us = asyncio.run(
+        drain_postgres_in_process(redis_url, database_url, postgres_count, None)
+    )
+    postgres_profile = cProfile.Profile()
+    asyncio.run(
+        drain_postgres_in_process(redis_url, database_url, postgres_count, postgres_profile)
+    )
+    return {
+        "floor_cpu_us": floor_us,
+        "consumer_cpu_us": consumer_us,
+        "shares": shares(no_op_profile, NO_OP_STEPS),
+        "postgres_cpu_us": postgres_us,
+        "postgres_shares": shares(postgres_profile, POSTGRES_STEPS),
+    }
 
 
 def show_profile(profile: dict[str, Any]) -> None:
     floor, ours = profile["floor_cpu_us"], profile["consumer_cpu_us"]
-    table = Table(title="where one no-op consumer's CPU goes (in this process)")
+    table = Table(title="where one consumer's CPU goes (in this process)")
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("floor: pipelined XADD, CPU µs per message", f"{floor:.1f}")
-    table.add_row("one consumer, CPU µs per message", f"{ours:.1f}")
-    table.add_row("one consumer ÷ floor, by CPU", f"{floor / ours:.2f}")
+    table.add_row("one no-op consumer, CPU µs per message", f"{ours:.1f}")
+    table.add_row("one no-op consumer ÷ floor, by CPU", f"{floor / ours:.2f}")
     for step, share in profile["shares"].items():
-        table.add_row(f"share of the consumer's profile: {step}", f"{share:.0%}")
+        table.add_row(f"share of the no-op consumer's profile: {step}", f"{share:.0%}")
+    postgres = profile["postgres_cpu_us"]
+    table.add_row("one Postgres-effect consumer, CPU µs per message", f"{postgres:.1f}")
+    table.add_row("  of which the effect (over the no-op consumer)", f"{postgres - ours:.1f}")
+    for step, share in profile["postgres_shares"].items():
+        table.add_row(f"share of the Postgres consumer's profile: {step}", f"{share:.0%}")
     console.print(table)
 
 
@@ -485,7 +553,14 @@ def main() -> None:
     show(figures)
     if args.profile:
         with services_for_demo() as urls:
-            figures["profile"] = profile_consumer(urls.redis_url, max(counts["noop"] // 2, 1000))
+            database_url = recreate_schema(urls.database_url, SCHEMA)
+            try:
+                asyncio.run(prepare(database_url))
+                figures["profile"] = profile_consumer(
+                    urls.redis_url, database_url, max(counts["noop"] // 2, 1000)
+                )
+            finally:
+                drop_schema(urls.database_url, SCHEMA)
         show_profile(figures["profile"])
     record = {
         "benchmark": "queue_demo",

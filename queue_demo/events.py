@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,13 +81,11 @@ def parse_entry(entry_id: str, fields: Mapping[str, str] | None) -> Event:
     )
 
 
-@contextmanager
-def bound_to(event: Event) -> Iterator[None]:
+def bound_to(event: Event) -> AbstractContextManager[dict[str, str]]:
     """Log lines written while handling `event` carry its request id, trace context and event id.
 
     The ids came over the wire: error_handling's helper validates them (a bad one is replaced, never
     logged as it came) and makes this handling a child span of the producer's trace.
     """
     correlation = {"request_id": event.request_id, "traceparent": event.traceparent}
-    with bound_correlation(correlation, event_id=event.event_id):
-        yield
+    return bound_correlation(correlation, event_id=event.event_id)
