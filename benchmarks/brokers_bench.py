@@ -47,7 +47,7 @@ from queue_demo.brokers.rabbitmq import (
     declare,
 )
 from queue_demo.carrier import SimulatedCarrier
-from queue_demo.consumer import Consumer, Handler
+from queue_demo.consumer import Consumer, Handler, ensure_group
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
 from queue_demo.outbox import MESSAGE_QUEUED
@@ -86,7 +86,7 @@ class RedisTransport:
         return Consumer(self.client, handler, name=name, settings=settings)
 
     async def prepare(self, settings: QueueSettings) -> None:
-        await Consumer(self.client, Timed(None), name="prepare", settings=settings).ensure_group()
+        await ensure_group(self.client, settings.stream, settings.group)
 
     async def delete(self, destination: str) -> None:
         await self.client.delete(destination)

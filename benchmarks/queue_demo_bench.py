@@ -17,6 +17,7 @@ import multiprocessing
 import pstats
 import re
 import shutil
+import statistics
 import subprocess
 import time
 import uuid
@@ -41,7 +42,7 @@ from benchmarks.common import add_quick, command, machine, write_results
 from error_handling.correlation import new_request_id
 from error_handling.traceparent import new_traceparent
 from queue_demo.carrier import SimulatedCarrier
-from queue_demo.consumer import Consumer
+from queue_demo.consumer import Consumer, ensure_group
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
 from queue_demo.retry import GaveUp
@@ -194,7 +195,7 @@ async def drain_in_process(
     client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
     settings = SETTINGS.model_copy(update={"stream": f"{PREFIX}:profiled"})
     await client.delete(settings.stream)
-    await client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+    await ensure_group(client, settings.stream, settings.group)
     await fill(client, settings.stream, entries)
     stop, handled = asyncio.Event(), 0
 
@@ -249,13 +250,25 @@ def shares(profiler: cProfile.Profile, steps: Mapping[str, tuple[str, str]]) -> 
     }
 
 
-def profile_consumer(redis_url: str, database_url: str, count: int) -> dict[str, Any]:
-    """CPU per message for the floor and one consumer (no-op, then Postgres), then under cProfile."""
+def cpu_per_message(redis_url: str, entries: Sequence[Mapping[str, str]]) -> tuple[float, float]:
+    """One round: CPU µs per message for the pipelined-XADD floor, then for one no-op consumer."""
     started = time.process_time()
-    xadd_floor(redis_url, count)
-    floor_us = (time.process_time() - started) / (count // 1000 * 1000) * 1e6
+    xadd_floor(redis_url, len(entries))
+    floor_us = (time.process_time() - started) / (len(entries) // 1000 * 1000) * 1e6
+    return floor_us, asyncio.run(drain_in_process(redis_url, entries, no_op, None))
+
+
+def profile_consumer(
+    redis_url: str, database_url: str, count: int, rounds: int = 5
+) -> dict[str, Any]:
+    """CPU per message for the floor and one consumer (no-op, then Postgres), then under cProfile.
+
+    This VM's CPU speed drifts by half between seconds, so floor and consumer alternate for
+    `rounds` rounds and the ratio is the median of the rounds' ratios, each from adjacent runs.
+    """
     entries = [event() for _ in range(1000)] * (count // 1000)
-    consumer_us = asyncio.run(drain_in_process(redis_url, entries, no_op, None))
+    pairs = [cpu_per_message(redis_url, entries) for _ in range(rounds)]
+    ratios = sorted(floor / ours for floor, ours in pairs)
     no_op_profile = cProfile.Profile()
     asyncio.run(drain_in_process(redis_url, entries, no_op, no_op_profile))
     postgres_count = max(count // 5, 1000)
@@ -267,8 +280,11 @@ def profile_consumer(redis_url: str, database_url: str, count: int) -> dict[str,
         drain_postgres_in_process(redis_url, database_url, postgres_count, postgres_profile)
     )
     return {
-        "floor_cpu_us": floor_us,
-        "consumer_cpu_us": consumer_us,
+        "rounds": rounds,
+        "floor_cpu_us": statistics.median(floor for floor, _ in pairs),
+        "consumer_cpu_us": statistics.median(ours for _, ours in pairs),
+        "cpu_ratio_median": statistics.median(ratios),
+        "cpu_ratio_range": [ratios[0], ratios[-1]],
         "shares": shares(no_op_profile, NO_OP_STEPS),
         "postgres_cpu_us": postgres_us,
         "postgres_shares": shares(postgres_profile, POSTGRES_STEPS),
@@ -280,9 +296,14 @@ def show_profile(profile: dict[str, Any]) -> None:
     table = Table(title="where one consumer's CPU goes (in this process)")
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("floor: pipelined XADD, CPU µs per message", f"{floor:.1f}")
-    table.add_row("one no-op consumer, CPU µs per message", f"{ours:.1f}")
-    table.add_row("one no-op consumer ÷ floor, by CPU", f"{floor / ours:.2f}")
+    low, high = profile["cpu_ratio_range"]
+    rounds = profile["rounds"]
+    table.add_row(f"floor: pipelined XADD, CPU µs per message (median of {rounds})", f"{floor:.1f}")
+    table.add_row(f"one no-op consumer, CPU µs per message (median of {rounds})", f"{ours:.1f}")
+    table.add_row(
+        f"one no-op consumer ÷ floor, by CPU (median of {rounds} rounds; range)",
+        f"{profile['cpu_ratio_median']:.2f} ({low:.2f}–{high:.2f})",
+    )
     for step, share in profile["shares"].items():
         table.add_row(f"share of the no-op consumer's profile: {step}", f"{share:.0%}")
     postgres = profile["postgres_cpu_us"]
@@ -333,7 +354,7 @@ async def consume(
         return failures
 
     consumer = Consumer(client, handler, name=name, settings=SETTINGS)
-    await consumer.ensure_group()
+    await ensure_group(client, SETTINGS.stream, SETTINGS.group)
     ready.set()
     await asyncio.to_thread(go.wait)  # a process-wide event: wait for it off the loop
     stopping = asyncio.Event()
@@ -439,7 +460,7 @@ async def ours(
     )
     client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
     await client.delete(SETTINGS.stream)
-    await client.xgroup_create(SETTINGS.stream, SETTINGS.group, id="0", mkstream=True)
+    await ensure_group(client, SETTINGS.stream, SETTINGS.group)
     backlog = [event(m) for m in message_ids[:count]] or [event() for _ in range(count)]
     await fill(client, SETTINGS.stream, backlog)
     with consumers_started(redis_url, database_url, effect, consumers) as (go, stop, results):

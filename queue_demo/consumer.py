@@ -31,6 +31,15 @@ Entries = list[tuple[str, dict[str, str] | None]]
 UNLIMITED_ATTEMPTS = 1 << 30
 
 
+async def ensure_group(redis_client: redis.asyncio.Redis, stream: str, group: str) -> None:
+    """Create the group (and the stream) if missing; the group starts at the stream's beginning."""
+    try:
+        await redis_client.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
 class Handler(Protocol):
     """Applies a batch of events exactly once (commit before returning) and names the ones to give up.
 
@@ -83,12 +92,7 @@ class Consumer:
         self._failures_in_a_row = 0
 
     async def ensure_group(self) -> None:
-        """Create the group (and the stream) if missing; the group starts at the stream's beginning."""
-        try:
-            await self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        await ensure_group(self.redis, self.stream, self.group)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; batches in hand when it is set are finished and acknowledged."""
