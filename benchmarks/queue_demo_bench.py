@@ -17,7 +17,6 @@ import multiprocessing
 import pstats
 import re
 import shutil
-import statistics
 import subprocess
 import time
 import uuid
@@ -281,9 +280,9 @@ def profile_consumer(
     )
     return {
         "rounds": rounds,
-        "floor_cpu_us": statistics.median(floor for floor, _ in pairs),
-        "consumer_cpu_us": statistics.median(ours for _, ours in pairs),
-        "cpu_ratio_median": statistics.median(ratios),
+        "floor_cpu_us": percentile([floor for floor, _ in pairs], 50),
+        "consumer_cpu_us": percentile([ours for _, ours in pairs], 50),
+        "cpu_ratio_median": percentile(ratios, 50),
         "cpu_ratio_range": [ratios[0], ratios[-1]],
         "shares": shares(no_op_profile, NO_OP_STEPS),
         "postgres_cpu_us": postgres_us,
