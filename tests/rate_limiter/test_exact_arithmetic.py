@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rate_limiter import Decision, Policy, TokenBucket
-from rate_limiter.decision import micro_cost
+from rate_limiter.decision import MICRO, micro_cost
 from rate_limiter.redis_token_bucket import SCRIPT, decisions_from_reply, script_shapes
 from tests.rate_limiter.conftest import BucketShape, ManualClock
 
@@ -42,28 +42,37 @@ def test_twenty_tenths_fill_a_bucket_of_two(clock: ManualClock) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(shape=shapes, cost=fractions, spends=st.integers(1, 30), gap=st.floats(0, 3))
+@given(shape=shapes, cost=fractions, spends=st.integers(1, 30), gap_us=st.integers(0, 3_000_000))
 def test_waiting_exactly_retry_after_is_admitted_and_a_microsecond_less_is_not(
-    shape: tuple[float, float], cost: float, spends: int, gap: float
+    shape: tuple[float, float], cost: float, spends: int, gap_us: int
 ) -> None:
     # Rule: retry_after_s is the shortest wait (to the microsecond) after which the same call passes.
     capacity, rate = shape
     cost = min(cost, capacity)
     clock = ManualClock()
+
+    def tick(us: int) -> None:
+        # Whole microseconds, the buckets' resolution. They read a clock to the nearest one, so
+        # a clock between microseconds can stretch a wait by up to 1 µs: a float clock once went
+        # from 1000250002.4999999 µs to 1011083337.5 µs, read as 002 and 338, and "a microsecond
+        # less" was admitted (capacity 10, rate 0.1, cost 3.7, 12 spends over 1.00001 s).
+        clock.now = (round(clock.now * MICRO) + us) / MICRO
+
     early = TokenBucket(capacity, rate, clock=clock)
     exact = TokenBucket(capacity, rate, clock=clock)
     denial = None
     for _ in range(spends):
-        clock.advance(gap / spends)
+        tick(gap_us // spends)
         early.acquire("k", cost)
         if not (denial := exact.acquire("k", cost)).allowed:
             break
     if denial is None or denial.allowed:
         return  # the refill kept up; nothing to wait for
 
-    clock.advance(denial.retry_after_s - 1e-6)
+    retry_after_us = round(denial.retry_after_s * MICRO)
+    tick(retry_after_us - 1)
     assert not early.acquire("k", cost).allowed
-    clock.advance(1e-6)
+    tick(1)
     assert exact.acquire("k", cost).allowed
 
 
