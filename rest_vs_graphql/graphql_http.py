@@ -33,6 +33,7 @@ from error_handling.problems import DomainError, problem_response
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_schema import Mutation, Query
 from rest_vs_graphql.persisted import PersistedDocuments, create_persisted_router
+from rest_vs_graphql.plain_leaves import PlainLeafExecutor, mark_plain_leaves
 from rest_vs_graphql.rest_api import no_authentication
 from rest_vs_graphql.screens import PERSISTED_QUERIES
 from rest_vs_graphql.service import MessageQueued
@@ -108,7 +109,14 @@ def build_schema(settings: TwinSettings) -> TwinSchema:
         ValidationCache,
         ErrorCodes,
     ]
-    return TwinSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = TwinSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        execution_context_class=PlainLeafExecutor,
+    )
+    mark_plain_leaves(schema._schema)
+    return schema
 
 
 def allow_list(

@@ -113,6 +113,7 @@ def create_persisted_router(
             context_value=twin,
             variable_values=variables,
             is_awaitable=IS_AWAITABLE,
+            executor_class=documents.schema.execution_context_class,  # type: ignore[attr-defined]
         )
         if not isinstance(result, ExecutionResult):
             result = await result
