@@ -335,6 +335,31 @@ def test_a_nul_in_a_graphql_argument_is_a_validation_error_not_a_5xx(
     assert message_count(client, alice) == 0
 
 
+PAGES_ONLY = (
+    "query($a: String!) { account(sid: $a) { messages(first: 5) { edges { node { sid body } } } } }"
+)
+
+
+def test_another_tenants_messages_by_graphql_are_not_found_when_only_pages_are_asked(
+    client: TestClient, alice: Tenant, bob: Tenant
+) -> None:
+    """BOLA (OWASP API1:2023): an account asked only for its pages is never read, so the page
+    itself must refuse a stranger, in the same words as a missing account."""
+    client.post(bob.messages(), data=bob.send(), headers=bob.auth)
+
+    response = client.post(
+        "/graphql", json={"query": PAGES_ONLY, "variables": {"a": bob.account}}, headers=alice.auth
+    )
+
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert body["data"] == {"account": None}
+    [error] = body["errors"]
+    assert error["message"] == f"No account {bob.account} is visible to you."
+    assert error["extensions"]["code"] == "not-found"
+    assert message_count(client, bob) == 1  # Bob's message exists, and Alice saw none of it
+
+
 # --- GraphQL batching (OWASP API4:2023): aliased mutations each get their own outcome ----------
 
 SEND = (

@@ -89,6 +89,38 @@ async def test_an_unknown_account_is_a_coded_field_error_with_partial_data(
     assert body["errors"][0]["extensions"] == {"code": "not-found", "status": 404}
 
 
+async def test_an_unknown_account_asked_only_for_its_messages_is_still_not_found(
+    client: httpx.AsyncClient,
+) -> None:
+    # Rule: the account row is not read when only its pages are asked, so the empty page looks it up.
+    query = '{ account(sid: "AC0") { messages(first: 5) { edges { node { sid } } } } }'
+
+    response = await ask(client, query)
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["data"] == {"account": None}
+    assert body["errors"][0]["message"] == "No account AC0 is visible to you."
+    assert body["errors"][0]["path"] == ["account", "messages"]
+    assert body["errors"][0]["extensions"] == {"code": "not-found", "status": 404}
+
+
+async def test_an_unknown_account_asked_for_a_later_page_is_still_not_found(
+    client: httpx.AsyncClient, account_sid: str
+) -> None:
+    # Rule: a later page of nothing proves nothing, so a query with `after` reads the account first.
+    first = await ask(client, messages_query(account_sid, "first: 2"))
+    cursor = first.json()["data"]["account"]["messages"]["edges"][-1]["cursor"]
+    query = f'{{ account(sid: "AC0") {{ messages(first: 2, after: "{cursor}") {{ edges {{ node {{ sid }} }} }} }} }}'
+
+    response = await ask(client, query)
+
+    body = response.json()
+    assert body["data"] == {"account": None}
+    assert body["errors"][0]["message"] == "No account AC0 is visible to you."
+    assert body["errors"][0]["path"] == ["account"]
+
+
 async def test_an_invalid_cursor_is_a_coded_field_error(
     client: httpx.AsyncClient, account_sid: str
 ) -> None:
