@@ -19,6 +19,9 @@ from typing import Any
 
 import httpx
 import strawberry
+from fastapi import FastAPI, Request, Response
+from graphql import build_schema as schema_from_sdl
+from graphql import execute_sync, parse
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -31,10 +34,12 @@ from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
 from benchmarks.common import add_quick, machine, write_results
-from rest_vs_graphql import models
+from rest_vs_graphql import models, service
+from rest_vs_graphql.conditional_get import json_with_etag
 from rest_vs_graphql.graphql_context import RequestDatabase, TwinContext
 from rest_vs_graphql.graphql_http import build_schema
 from rest_vs_graphql.persisted import document_id
+from rest_vs_graphql.plain_leaves import PlainLeafExecutor, mark_plain_leaves
 from rest_vs_graphql.rest_api import message_json
 from rest_vs_graphql.screens import LIST_QUERY
 from rest_vs_graphql.seed import SeedSize, seed
@@ -46,6 +51,10 @@ REST_HTTP = "REST over HTTP (in-process), DB"
 POST_HTTP = "GraphQL twin over HTTP (in-process), DB"
 PERSISTED_HTTP = "GraphQL twin, persisted GET (in-process), DB"
 TWIN_EXECUTE = "GraphQL twin, schema.execute, DB"
+TWIN_STOCK = "GraphQL twin, schema.execute, DB, graphql-core's stock executor"
+TWIN_ACCOUNT_ROW = "GraphQL twin, schema.execute, DB, the list also asking the account's name"
+ALONE_HTTP = "graphql-core alone (stock executor) after REST's one statement, over HTTP"
+PLAIN_MEMORY = "bare Strawberry + caches + the twin's plain-leaf executor, rows in memory"
 PAGE = 50
 
 
@@ -122,6 +131,51 @@ class BareQuery:
         return BareAccount(sid=found.sid)
 
 
+# graphql-core's stock executor with nothing of Strawberry's, on plain dicts (its default resolver),
+# after the one statement REST sends, in a route answered like REST's: what the stack costs bare.
+PLAIN_SCHEMA = schema_from_sdl("""
+type Message { sid: String! from: String! to: String! body: String! status: String! direction: String!
+               price: String dateCreated: String! dateUpdated: String! }
+type Edge { node: Message! }
+type Connection { edges: [Edge!]! }
+type Account { messages(first: Int!): Connection! }
+type Query { account(sid: String!): Account }
+""")
+
+
+def plain_node(m: models.Message) -> dict[str, Any]:
+    return {
+        "sid": m.sid,
+        "from": m.from_number,
+        "to": m.to_number,
+        "body": m.body,
+        "status": m.status,
+        "direction": m.direction,
+        "price": None if m.price is None else str(m.price),
+        "dateCreated": m.created_at.isoformat(),
+        "dateUpdated": m.updated_at.isoformat(),
+    }
+
+
+def add_graphql_core_route(app: FastAPI, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """`GET /graphql-core/{account}`: the list document run by graphql-core alone, after one statement."""
+    document, settings = parse(LIST_QUERY), TwinSettings()
+
+    async def graphql_core_alone(request: Request, account: str) -> Response:
+        async with sessions() as session:
+            page = await service.list_messages(
+                session, None, account, page_size=PAGE, page_token=None, max_page_size=PAGE
+            )
+        edges = [{"node": plain_node(m)} for m in page.items]
+        root = {"account": {"messages": {"edges": edges}}}
+        variables = {"account": account, "first": PAGE}
+        result = execute_sync(PLAIN_SCHEMA, document, root, variable_values=variables)
+        assert not result.errors, result.errors
+        return json_with_etag(request, {"data": result.data}, settings.cache_control)
+
+    app.add_api_route("/graphql-core/{account}", graphql_core_alone, methods=["GET"])
+
+
 def count_fields(value: Any) -> int:
     """Every key in a GraphQL response is one resolved field."""
     if isinstance(value, dict):
@@ -169,14 +223,45 @@ def where_time_goes(profile: cProfile.Profile) -> dict[str, float]:
     return {name: round(100 * t / whole, 1) for name, t in totals.items()}
 
 
-async def schema_variants(
+def twin_variants(sessions: async_sessionmaker[AsyncSession], account: str) -> dict[str, Variant]:
+    """The list through the twin's `schema.execute`, as served, with the stock executor, and reading the account."""
+    settings = TwinSettings()
+    variables = {"account": account, "first": PAGE}
+    # The same list, but reading one account column: the account's row must be read (2 statements).
+    with_name = LIST_QUERY.replace(
+        "account(sid: $account) {", "account(sid: $account) { friendlyName"
+    )
+
+    def twin_db(schema: strawberry.Schema, query: str) -> Variant:
+        async def execute() -> Any:
+            async with sessions() as s:
+                twin = TwinContext(RequestDatabase(s), caller=None, batched=True, settings=settings)
+                result = await schema.execute(query, variables, context_value=twin)
+                assert not result.errors, result.errors
+                return result.data
+
+        return execute
+
+    twin_schema = build_schema(settings)
+    return {
+        TWIN_EXECUTE: twin_db(twin_schema, LIST_QUERY),
+        TWIN_STOCK: twin_db(build_schema(settings, plain_leaves=False), LIST_QUERY),
+        TWIN_ACCOUNT_ROW: twin_db(twin_schema, with_name),
+    }
+
+
+async def bare_variants(
     sessions: async_sessionmaker[AsyncSession], account: str
 ) -> dict[str, Variant]:
-    """The list through `schema.execute`: the twin's schema, and a bare one from the DB and from memory."""
-    settings = TwinSettings()
-    twin_schema = build_schema(settings)
+    """The list through a bare schema of the same shape, from the DB and from memory, and REST's encoding."""
     bare_schema = strawberry.Schema(query=BareQuery)
     cached_bare = strawberry.Schema(query=BareQuery, extensions=[ParserCache, ValidationCache])
+    plain_bare = strawberry.Schema(
+        query=BareQuery,
+        extensions=[ParserCache, ValidationCache],
+        execution_context_class=PlainLeafExecutor,
+    )
+    mark_plain_leaves(plain_bare._schema)
     variables = {"account": account, "first": PAGE}
     async with sessions() as session:
         page = await session.scalars(
@@ -188,33 +273,26 @@ async def schema_variants(
         orm_rows = list(page)
     memory_rows = [bare(m) for m in orm_rows]
 
-    async def twin_db() -> Any:
-        async with sessions() as s:
-            context = TwinContext(RequestDatabase(s), caller=None, batched=True, settings=settings)
-            result = await twin_schema.execute(LIST_QUERY, variables, context_value=context)
-            assert not result.errors, result.errors
-            return result.data
-
     async def bare_db() -> Any:
         async with sessions() as s:
             result = await cached_bare.execute(LIST_QUERY, variables, {"session": s})
             assert not result.errors, result.errors
             return result.data
 
-    async def bare_memory() -> Any:
-        return (await bare_schema.execute(LIST_QUERY, variables, {"rows": memory_rows})).data
+    def in_memory(schema: strawberry.Schema) -> Variant:
+        async def execute() -> Any:
+            return (await schema.execute(LIST_QUERY, variables, {"rows": memory_rows})).data
 
-    async def bare_memory_cached() -> Any:
-        return (await cached_bare.execute(LIST_QUERY, variables, {"rows": memory_rows})).data
+        return execute
 
     async def rest_memory() -> Any:
         return json.dumps([message_json(m) for m in orm_rows], separators=(",", ":"))
 
     return {
-        TWIN_EXECUTE: twin_db,
         "bare Strawberry + caches, schema.execute, DB": bare_db,
-        "bare Strawberry, rows in memory": bare_memory,
-        "bare Strawberry + caches, rows in memory": bare_memory_cached,
+        "bare Strawberry, rows in memory": in_memory(bare_schema),
+        "bare Strawberry + caches, rows in memory": in_memory(cached_bare),
+        PLAIN_MEMORY: in_memory(plain_bare),
         "REST representation + json.dumps, rows in memory": rest_memory,
     }
 
@@ -236,7 +314,15 @@ def http_variants(client: httpx.AsyncClient, account: str) -> dict[str, Variant]
         params = {"variables": json.dumps(variables)}
         return (await client.get(persisted_url, params=params)).content
 
-    return {REST_HTTP: rest_http, POST_HTTP: graphql_http, PERSISTED_HTTP: persisted_http}
+    async def graphql_core_http() -> Any:
+        return (await client.get(f"/graphql-core/{account}")).content
+
+    return {
+        REST_HTTP: rest_http,
+        POST_HTTP: graphql_http,
+        PERSISTED_HTTP: persisted_http,
+        ALONE_HTTP: graphql_core_http,
+    }
 
 
 def summarise(medians: dict[str, float], fields: int, profile: cProfile.Profile) -> dict[str, Any]:
@@ -250,12 +336,16 @@ def summarise(medians: dict[str, float], fields: int, profile: cProfile.Profile)
         "fields_resolved_per_request": fields,
         "median_us": {name: round(us, 1) for name, us in medians.items()},
         "per_field_us_bare_strawberry_cached": round(cached / fields, 2),
+        "per_field_us_plain_leaf_executor": round(medians[PLAIN_MEMORY] / fields, 2),
         "per_field_us_rest_representation": round(rest_memory / (PAGE * 14), 2),
         "twin_overhead_over_bare_strawberry_pct": round(
             100 * (ratio(TWIN_EXECUTE, bare_db) - 1), 1
         ),
         "graphql_over_rest_http_p50": ratio(POST_HTTP, REST_HTTP),
         "graphql_persisted_over_rest_http_p50": ratio(PERSISTED_HTTP, REST_HTTP),
+        "graphql_core_alone_over_rest_http_p50": ratio(ALONE_HTTP, REST_HTTP),
+        "stock_executor_over_twin_execute": ratio(TWIN_STOCK, TWIN_EXECUTE),
+        "account_row_over_twin_execute": ratio(TWIN_ACCOUNT_ROW, TWIN_EXECUTE),
         "cpu_share_pct_in_twin_execute": where_time_goes(profile),
     }
 
@@ -263,8 +353,10 @@ def summarise(medians: dict[str, float], fields: int, profile: cProfile.Profile)
 async def measure(url: str, account: str, runs: int) -> dict[str, Any]:
     engine = create_async_engine(sqlalchemy_async_url(url))
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    in_schema = await schema_variants(sessions, account)
-    transport = httpx.ASGITransport(app=create_twins_app(engine, TwinSettings()))
+    in_schema = {**twin_variants(sessions, account), **await bare_variants(sessions, account)}
+    app = create_twins_app(engine, TwinSettings())
+    add_graphql_core_route(app, sessions)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://twins.local") as client:
         fields = count_fields(await in_schema[TWIN_EXECUTE]())
         medians = await rotate({**http_variants(client, account), **in_schema}, runs)
@@ -309,10 +401,14 @@ def main() -> None:
     console.print(table)
     for key in (
         "per_field_us_bare_strawberry_cached",
+        "per_field_us_plain_leaf_executor",
         "per_field_us_rest_representation",
         "twin_overhead_over_bare_strawberry_pct",
         "graphql_over_rest_http_p50",
         "graphql_persisted_over_rest_http_p50",
+        "graphql_core_alone_over_rest_http_p50",
+        "stock_executor_over_twin_execute",
+        "account_row_over_twin_execute",
         "cpu_share_pct_in_twin_execute",
     ):
         console.print(f"{key}: {figures[key]}")
