@@ -41,6 +41,7 @@ from benchmarks.common import add_quick, command, machine, write_results
 from error_handling.correlation import new_request_id
 from error_handling.traceparent import new_traceparent
 from queue_demo.carrier import SimulatedCarrier
+from queue_demo.connections import stream_client
 from queue_demo.consumer import Consumer, ensure_group
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
@@ -111,8 +112,8 @@ def redis_benchmark_floor(redis_url: str, count: int) -> float | None:
 
 
 async def bare_loop(redis_url: str, count: int) -> float:
-    """XREADGROUP 500 + XACK with nothing in between: what any Python consumer on redis-py tops out at."""
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    """XREADGROUP 500 + XACK with nothing in between, on the consumer's client: what it tops out at."""
+    client = stream_client(redis_url)
     key = f"{PREFIX}:bare"
     await client.delete(key)
     await client.xgroup_create(key, "g", id="0", mkstream=True)
@@ -191,7 +192,7 @@ async def drain_in_process(
     redis_url: str, entries: Sequence[Mapping[str, str]], effect: Effect, profiler: Profiler
 ) -> float:
     """One Consumer applies `effect` to `entries` in this process; returns CPU µs per message."""
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    client = stream_client(redis_url)
     settings = SETTINGS.model_copy(update={"stream": f"{PREFIX}:profiled"})
     await client.delete(settings.stream)
     await ensure_group(client, settings.stream, settings.group)
@@ -339,7 +340,7 @@ async def consume(
     stop: ProcessEvent,
     results: Any,
 ) -> None:
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    client = stream_client(redis_url)
     engine = create_async_engine(sqlalchemy_async_url(database_url), pool_size=2)
     deliver = DeliverMessages(
         async_sessionmaker(engine), SimulatedCarrier(), SETTINGS, consumer=name
@@ -457,7 +458,7 @@ async def ours(
         if effect == "postgres"
         else []
     )
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    client = stream_client(redis_url)
     await client.delete(SETTINGS.stream)
     await ensure_group(client, SETTINGS.stream, SETTINGS.group)
     backlog = [event(m) for m in message_ids[:count]] or [event() for _ in range(count)]

@@ -26,6 +26,8 @@ from backing_services import sqlalchemy_async_url
 from backing_services.local_processes import stop as stop_process
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
+from queue_demo.connections import stream_client
+from queue_demo.consumer import ensure_group
 from queue_demo.dead_letters import dead_event_ids_key, list_dead_letters
 from queue_demo.outbox import NewMessage, create_message
 from queue_demo.relay import Relay
@@ -221,12 +223,12 @@ async def reset_streams(client: redis.asyncio.Redis, settings: QueueSettings) ->
 async def demo(args: argparse.Namespace, redis_url: str, database_url: str) -> None:
     """The story in six steps: produce, start workers, kill one, watch the claim, settle, tally."""
     settings = demo_settings(args)
-    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    client = stream_client(redis_url)
     engine = create_async_engine(sqlalchemy_async_url(database_url))
     stage = Stage(args, settings, client, async_sessionmaker(engine, expire_on_commit=False))
     try:
         await reset_streams(client, settings)
-        await client.xgroup_create(settings.stream, settings.group, id="0", mkstream=True)
+        await ensure_group(client, settings.stream, settings.group)
         await create_tables(engine)
         await produce(stage)
         await start_workers(stage, worker_env(settings, redis_url, database_url))

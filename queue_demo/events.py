@@ -55,13 +55,14 @@ def parse_entry(entry_id: str, fields: Mapping[str, str] | None) -> Event:
     if not fields:
         # XREADGROUP returns a pending id with no fields when the entry was trimmed away.
         raise MalformedEntry("entry was deleted from the stream while pending")
-    missing = [name for name in REQUIRED_FIELDS if not fields.get(name)]
-    if missing:
+    event_id, kind, text = fields.get("event_id"), fields.get("type"), fields.get("payload")
+    if not (event_id and kind and text):  # this runs per entry: name the missing ones only here
+        missing = [name for name in REQUIRED_FIELDS if not fields.get(name)]
         raise MalformedEntry(f"missing field(s): {', '.join(missing)}")
-    if not UUID_TEXT.fullmatch(fields["event_id"]):
-        raise MalformedEntry(f"event_id is not a UUID: {fields['event_id']!r}")
+    if not UUID_TEXT.fullmatch(event_id):
+        raise MalformedEntry(f"event_id is not a UUID: {event_id!r}")
     try:
-        payload = json.loads(fields["payload"])
+        payload = json.loads(text)
     except json.JSONDecodeError as error:
         raise MalformedEntry(f"payload is not JSON: {error.msg} at position {error.pos}") from None
     if not isinstance(payload, dict):
@@ -71,8 +72,8 @@ def parse_entry(entry_id: str, fields: Mapping[str, str] | None) -> Event:
     except ValueError:
         raise MalformedEntry(f"created_at is not a number: {fields['created_at']!r}") from None
     return Event(
-        event_id=fields["event_id"],
-        type=fields["type"],
+        event_id=event_id,
+        type=kind,
         payload=payload,
         request_id=fields.get("request_id", ""),
         traceparent=fields.get("traceparent", ""),
