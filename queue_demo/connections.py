@@ -23,10 +23,10 @@ from backing_services.resolve import ServiceUnavailable, check_reachable
 class HiredisPackedConnection(redis.asyncio.Connection):
     """redis-py's asyncio connection, packing commands in C with hiredis as its sync one does.
 
-    redis-py 8 packs an asyncio command in Python, one argument at a time; a consumer's 500-id
-    `XACK` made that an eighth of its instructions per message (the queue README's Measured).
-    The bytes are the same (`tests/queue_demo/test_connections.py`); text is sent as UTF-8,
-    redis-py's default encoding, which is the only one the queue's clients use.
+    redis-py 8 packs an asyncio command in Python, one argument at a time: a consumer's 500-id
+    `XACK` made that 13 % of its profile (`python -m benchmarks.queue_demo_bench --profile`,
+    "redis-py: packing commands"). The bytes are the same (`tests/queue_demo/test_connections.py`);
+    text is sent as UTF-8, redis-py's default encoding and the only one the queue's clients use.
     """
 
     _packer = HiredisRespSerializer()

@@ -36,9 +36,8 @@ class PlainLeaf(NamedTuple):
     coerce: Callable[[Any], Any]  # the scalar's `coerce_output_value`, as graphql-core calls it
 
 
-def mark_plain_leaves(schema: GraphQLSchema) -> int:
-    """Tag every scalar field Strawberry resolves by reading an attribute; return how many."""
-    marked = 0
+def mark_plain_leaves(schema: GraphQLSchema) -> None:
+    """Tag every scalar field Strawberry resolves by reading an attribute."""
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
             continue
@@ -49,8 +48,6 @@ def mark_plain_leaves(schema: GraphQLSchema) -> int:
                 field.extensions[PLAIN_LEAF] = PlainLeaf(
                     definition.python_name, scalar.coerce_output_value
                 )
-                marked += 1
-    return marked
 
 
 def reads_attribute(field: GraphQLField, definition: Any) -> bool:
@@ -58,12 +55,14 @@ def reads_attribute(field: GraphQLField, definition: Any) -> bool:
 
     Strawberry's own shortcut for such fields is the resolver named below; a field with any
     extension gets another one, so a renamed shortcut switches this off, never on by mistake.
+    The shortcut reads with the schema's default resolver, so only `getattr` qualifies.
     """
     resolver_name = getattr(field.resolve, "__qualname__", "")
     return (
         definition is not None
         and definition.is_basic_field
         and resolver_name.endswith("._get_basic_result")
+        and definition.default_resolver is getattr
         and not field.args
     )
 

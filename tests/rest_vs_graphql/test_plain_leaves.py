@@ -135,6 +135,19 @@ def test_only_scalars_strawberry_reads_off_an_attribute_are_marked() -> None:
     assert marked(PLAIN) == {f"Item.{n}" for n in scalars}
 
 
+def test_a_schema_that_reads_fields_another_way_is_left_to_graphql_core() -> None:
+    # Rule: with a default resolver other than getattr, reading the attribute would be wrong.
+    config = StrawberryConfig(
+        scalar_map={Code: CODE}, default_resolver=lambda obj, name: getattr(obj, name)
+    )
+    schema = strawberry.Schema(
+        query=Query, config=config, execution_context_class=PlainLeafExecutor
+    )
+    mark_plain_leaves(schema._schema)
+
+    assert marked(schema) == set()
+
+
 def test_the_twins_schema_marks_the_lists_nine_message_fields() -> None:
     schema = build_schema(TwinSettings())
     list_fields = ("sid", "from", "to", "body", "status", "direction", "price")
