@@ -5,7 +5,9 @@
 `--profile` adds where the time goes: CPU per decision in this process and in redis-server, for the
 floor and the bucket, with the hiredis parser and the pure-Python one, and EVALSHA against FCALL;
 and, with redis-benchmark (a C client with next to no client cost), the same GET and EVALSHA, with
-the microseconds each spends inside Redis (INFO commandstats): the ceiling any client could reach.
+the microseconds each spends inside Redis (INFO commandstats): the ceiling any client could reach;
+and the instructions redis-server executes per call, counted by callgrind, which a busy machine
+does not change: the script's cost taken apart, and its numbers formatted by the script or by Redis.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis.asyncio
@@ -31,6 +36,7 @@ from limits.aio.strategies import (
     SlidingWindowCounterRateLimiter,
 )
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from backing_services.local_processes import (
@@ -358,6 +364,68 @@ def one_c_client_run(
     return float(result["rps"]), float(result["p50_latency_ms"]) * 1e3, per_call
 
 
+@dataclass
+class InstructionRow:
+    name: str
+    per_call: float  # instructions redis-server executes per call: reading it, running it, replying
+
+
+def numbers_left_to_redis(script: str) -> str:
+    """The bucket's script as it was before it formatted its numbers itself (the A/B's "before")."""
+    return re.sub(r"string\.format\('%d', ([^)]+)\)", r"\1", script)
+
+
+def server_instructions(calls: int = 3000, rows: int | None = None) -> list[InstructionRow]:
+    """Instructions per call inside redis-server, counted by callgrind: the same on a busy machine.
+
+    Each command runs `calls // 3` and then `calls` times against a fresh server under valgrind; the
+    difference over the extra calls is the per-call cost, with start-up and shutdown cancelled out.
+    `rows` keeps only the first few commands (the smoke pass).
+    """
+    if shutil.which("valgrind") is None or shutil.which("redis-benchmark") is None:
+        return []
+    one, two = script_shapes([Policy("a", 1e9, 1e9)]), script_shapes([Policy("a", 1e9, 1e9)] * 2)
+    bucket = ["1", f"{PREFIX}:{{c}}:a", *map(str, (10**6, *one))]
+    buckets = ["2", f"{PREFIX}:{{c}}:a", f"{PREFIX}:{{c}}:b", *map(str, (10**6, *two))]
+    four = ["1", f"{PREFIX}:{{c}}:a", "5", "6", "60000"]
+    before = numbers_left_to_redis(SCRIPT)
+    commands: dict[str, tuple[str | None, list[str]]] = {
+        "floor: one GET": (None, ["GET", f"{PREFIX}:floor"]),
+        "empty script (return 1)": (EMPTY_SCRIPT, ["0"]),
+        "TIME, HMGET, HSET, PEXPIRE only": (FOUR_COMMANDS, four),
+        "bucket script, 1 policy": (SCRIPT, bucket),
+        "bucket script, 2 policies": (SCRIPT, buckets),
+        "bucket, numbers left to Redis (%.17g), 1 policy": (before, bucket),
+        "bucket, numbers left to Redis (%.17g), 2 policies": (before, buckets),
+    }
+    found = []
+    for name, (script, words) in track(list(commands.items())[:rows], description="callgrind"):
+        few, many = (counted(script, words, n) for n in (calls // 3, calls))
+        found.append(InstructionRow(name, (many - few) / (calls - calls // 3)))
+    return found
+
+
+def counted(script: str | None, words: list[str], calls: int) -> int:
+    """Instructions a fresh redis-server under callgrind executes to serve `calls` of `words`."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        with running(
+            [*argv, *redis_server_argv(port)], port=port, name="redis-server", timeout_s=60
+        ) as server:
+            cli = ["redis-cli", "-p", str(port)]
+            command = ["EVALSHA", load(cli, script), *words] if script else words
+            bench = ["redis-benchmark", "-p", str(port), "-c", "1", "-n", str(calls), *command]
+            subprocess.run(bench, capture_output=True, check=True)
+            subprocess.run([*cli, "SHUTDOWN", "NOSAVE"], capture_output=True)
+            server.wait(timeout=60)
+        summary = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+    if summary is None:
+        raise RuntimeError(f"callgrind wrote no total to {out}")
+    return int(summary.group(1))
+
+
 async def server_cpu_s(client: redis.asyncio.Redis) -> float:
     info = await client.info("cpu")
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
@@ -398,6 +466,7 @@ def report(
     redis_version: str,
     cpu_rows: list[CpuRow],
     ceiling: list[CeilingRow],
+    instructions: list[InstructionRow],
 ) -> dict[str, object]:
     console = Console(width=120)
     table = Table(title="rate limiter decisions against one loopback Redis")
@@ -425,6 +494,7 @@ def report(
             )
         console.print(cpu)
     print_ceiling(console, ceiling)
+    print_instructions(console, instructions)
     return {
         "command": command("rate_limiter_bench"),
         "machine": machine(redis=redis_version, note="loopback Redis on the same machine"),
@@ -432,6 +502,7 @@ def report(
         "ratios": ratios,
         "profile": [asdict(row) for row in cpu_rows],
         "c_client_ceiling": [asdict(row) for row in ceiling],
+        "server_instructions": [asdict(row) for row in instructions],
     }
 
 
@@ -459,6 +530,17 @@ def print_ceiling(console: Console, ceiling: list[CeilingRow]) -> None:
         )
 
 
+def print_instructions(console: Console, rows: list[InstructionRow]) -> None:
+    if not rows:
+        return
+    table = Table(title="inside redis-server: instructions per call (callgrind, deterministic)")
+    for column in ("command", "instructions", "× GET"):
+        table.add_column(column, justify="left" if column == "command" else "right")
+    for r in rows:
+        table.add_row(r.name, f"{r.per_call:,.0f}", f"{r.per_call / rows[0].per_call:.1f}")
+    console.print(table)
+
+
 async def redis_version(redis_url: str) -> str:
     probe = redis.asyncio.Redis.from_url(redis_url)
     try:
@@ -481,7 +563,10 @@ def main(
         rows, ratios = asyncio.run(run(redis_url, seconds, max_ops, rounds))
         cpu_rows = asyncio.run(profile(redis_url, max_ops // 10)) if with_profile else []
         ceiling = c_client_ceiling(redis_url, max_ops) if with_profile else []
-    path = write_results("rate_limiter", report(rows, ratios, version, cpu_rows, ceiling), quick)
+    # The smoke pass counts one command, so that the callgrind path is run on every CI build.
+    instructions = server_instructions() if with_profile else server_instructions(30, rows=1)
+    results = report(rows, ratios, version, cpu_rows, ceiling, instructions)
+    path = write_results("rate_limiter", results, quick)
     print(f"wrote {path}")
 
 

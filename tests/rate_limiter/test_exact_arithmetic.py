@@ -24,7 +24,7 @@ from tests.rate_limiter.conftest import BucketShape, ManualClock
 # no expiry is set, because Redis expires keys on its real clock, which the chosen times do not
 # move (expiry has its own test in test_redis_token_bucket.py).
 CLOCKED_SCRIPT = SCRIPT.replace("redis.call('TIME')", "{ARGV[#ARGV - 1], ARGV[#ARGV]}").replace(
-    "redis.call('PEXPIRE', key, ttl)", "local _ = ttl"
+    "redis.call('PEXPIRE', key, string.format('%d', ttl))", "local _ = ttl"
 )
 assert "redis.call('TIME')" not in CLOCKED_SCRIPT and "redis.call('PEXPIRE'" not in CLOCKED_SCRIPT
 
