@@ -7,6 +7,7 @@ the inbox, the delivery rows and the callback events commit together.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +24,12 @@ from queue_demo.retry import Attempt, Backoff, GaveUp, call_with_retries
 from queue_demo.settings import QueueSettings
 
 MESSAGE_STATUS = "message.status"
+# The batch's rows travel as one JSON array, as the inbox's ids do (inbox.py says why).
 INSERT_DELIVERIES = text(
     "INSERT INTO deliveries (event_id, message_id, carrier_sid, attempts, consumer)"
-    " SELECT e, m, s, a, :consumer FROM unnest(CAST(:event_ids AS uuid[]),"
-    " CAST(:message_ids AS text[]), CAST(:sids AS text[]), CAST(:attempts AS int[])) AS t(e, m, s, a)"
+    " SELECT event_id, message_id, carrier_sid, attempts, :consumer"
+    " FROM json_to_recordset(CAST(:rows AS json))"
+    " AS batch(event_id uuid, message_id text, carrier_sid text, attempts int)"
 )
 # Marks the batch's messages delivered and returns (id, to, callback URL) for each one it changed.
 # A host app with its own messages table passes its own statement of the same shape.
@@ -41,6 +44,15 @@ class Delivered:
     event: Event
     carrier_sid: str
     attempts: int
+
+    def row(self) -> dict[str, object]:
+        """This delivery as a row of INSERT_DELIVERIES."""
+        return {
+            "event_id": self.event.event_id,
+            "message_id": self.event.payload["message_id"],
+            "carrier_sid": self.carrier_sid,
+            "attempts": self.attempts,
+        }
 
 
 class DeliverMessages:
@@ -146,13 +158,7 @@ class DeliverMessages:
                 return
             await session.execute(
                 INSERT_DELIVERIES,
-                {
-                    "consumer": self.consumer,
-                    "event_ids": [d.event.event_id for d in fresh],
-                    "message_ids": [d.event.payload["message_id"] for d in fresh],
-                    "sids": [d.carrier_sid for d in fresh],
-                    "attempts": [d.attempts for d in fresh],
-                },
+                {"consumer": self.consumer, "rows": json.dumps([d.row() for d in fresh])},
             )
             rows = await session.execute(
                 self.mark_delivered, {"ids": [d.event.payload["message_id"] for d in fresh]}
