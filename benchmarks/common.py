@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,57 @@ def write_results(name: str, record: dict[str, Any], quick: bool = False) -> Pat
     stamped = {"date": now(), "percentiles": PERCENTILES, **record}
     path.write_text(json.dumps(stamped, indent=2, default=str) + "\n")
     return path
+
+
+# ---- where a run's CPU went, across processes -----------------------------------------------------
+
+# Processes a benchmark's CPU split names, by how their command name (/proc/<pid>/comm) begins.
+PROCESS_GROUPS = {"postgres": "PostgreSQL", "redis-server": "Redis", "python": "Python"}
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """Every CPU's busy and stolen seconds since boot, and each named group's CPU seconds."""
+
+    busy_s: float  # user, system and interrupts: not idle, not waiting on I/O, not stolen
+    stolen_s: float  # taken by the host's other guests: a VM's "slow" that is not this machine's
+    by_group: dict[str, float]
+
+
+def cpu_snapshot() -> CpuSnapshot | None:
+    """The machine's CPU counters now, from /proc (Linux); None elsewhere: no split is reported."""
+    try:
+        user, nice, system, _, _, irq, softirq, steal = map(
+            int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+        )
+    except OSError:
+        return None
+    by_group = dict.fromkeys(PROCESS_GROUPS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        name, fields = line[line.index("(") + 1 : line.rindex(")")], line.rsplit(")", 1)[1].split()
+        group = next((g for prefix, g in PROCESS_GROUPS.items() if name.startswith(prefix)), None)
+        if group:
+            by_group[group] += (int(fields[11]) + int(fields[12])) / _TICKS_PER_S  # utime, stime
+    ticks = user + nice + system + irq + softirq
+    return CpuSnapshot(ticks / _TICKS_PER_S, steal / _TICKS_PER_S, by_group)
+
+
+def cpu_per_unit(before: CpuSnapshot, after: CpuSnapshot, units: int) -> dict[str, Any]:
+    """CPU µs per unit of work between two snapshots, in all and by group; the share of the CPUs'
+    time the host stole; and the rate the work would reach if CPU time were all that limited it."""
+    busy = after.busy_s - before.busy_s
+    stolen = after.stolen_s - before.stolen_s
+    return {
+        "us_per_unit": round(busy / units * 1e6, 1),
+        "us_per_unit_by_group": {
+            group: round((after.by_group[group] - before.by_group[group]) / units * 1e6, 1)
+            for group in after.by_group
+        },
+        "stolen_share": round(stolen / (busy + stolen), 3) if busy + stolen else 0.0,
+        "cpu_bound_per_s": round((os.cpu_count() or 1) * units / busy) if busy else None,
+    }

@@ -37,7 +37,14 @@ from backing_services import sqlalchemy_async_url
 from backing_services.measure import percentile
 from backing_services.resolve import services_for_demo
 from backing_services.schemas import drop_schema, recreate_schema
-from benchmarks.common import add_quick, command, machine, write_results
+from benchmarks.common import (
+    add_quick,
+    command,
+    cpu_per_unit,
+    cpu_snapshot,
+    machine,
+    write_results,
+)
 from error_handling.correlation import new_request_id
 from error_handling.traceparent import new_traceparent
 from queue_demo.carrier import SimulatedCarrier
@@ -163,7 +170,8 @@ def rq_no_op(redis_url: str, count: int) -> float:
 
 # ---- where one consumer's CPU goes ---------------------------------------------------------------
 
-# cProfile entries (file suffix, function) whose cumulative time is one step of handling a message.
+# cProfile entries (file suffix, function or functions joined by "|") whose cumulative time is one
+# step of handling a message.
 NO_OP_STEPS = {
     "parse_entry (validation, JSON, the Event)": ("queue_demo/events.py", "parse_entry"),
     "  of which json.loads": ("json/__init__.py", "loads"),
@@ -176,7 +184,7 @@ POSTGRES_STEPS = {
     "parse_entry": ("queue_demo/events.py", "parse_entry"),
     "binding each event's ids to the log context (bound_to)": (
         "error_handling/correlation.py",
-        "bound_correlation",
+        "__init__|__enter__|__exit__",  # bound_correlation: make the ids, bind them, restore
     ),
     "the carrier call inside its retry wrapper": ("queue_demo/retry.py", "call_with_retries"),
     "psycopg: turning id lists into array parameters": ("psycopg/types/array.py", "_dump_list"),
@@ -243,7 +251,7 @@ def shares(profiler: cProfile.Profile, steps: Mapping[str, tuple[str, str]]) -> 
         step: sum(
             cumulative
             for (path, _, function), (_, _, _, cumulative, _) in entries.items()
-            if path.endswith(suffix) and function == name
+            if path.endswith(suffix) and function in name.split("|")
         )
         / total
         for step, (suffix, name) in steps.items()
@@ -464,10 +472,11 @@ async def ours(
     backlog = [event(m) for m in message_ids[:count]] or [event() for _ in range(count)]
     await fill(client, SETTINGS.stream, backlog)
     with consumers_started(redis_url, database_url, effect, consumers) as (go, stop, results):
-        started = time.perf_counter()
+        cpu_before, started = cpu_snapshot(), time.perf_counter()
         go.set()
         await drained(client)
         throughput = count / (time.perf_counter() - started)
+        cpu_after = cpu_snapshot()
         paced_from = await paced(client, message_ids[count:], rate, seconds)
         await drained(client)
         stop.set()
@@ -485,6 +494,8 @@ async def ours(
         "latency_rate_per_s": rate,
         "latency_p50_ms": round(percentile(latencies, 50) * 1000, 2),
         "latency_p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        # Where the drain's CPU went, across the consumers, PostgreSQL and Redis (None off Linux).
+        "cpu": cpu_per_unit(cpu_before, cpu_after, count) if cpu_before and cpu_after else None,
     }
 
 
@@ -560,6 +571,29 @@ def show(figures: dict[str, Any]) -> None:
     console.print(table)
 
 
+def show_cpu(runs: Sequence[Mapping[str, Any]]) -> None:
+    """Each drain's CPU per message by process, and the rate that CPU alone would allow."""
+    measured = [run for run in runs if run.get("cpu")]
+    if not measured:
+        return
+    groups = list(measured[0]["cpu"]["us_per_unit_by_group"])
+    table = Table(title="where each drain's CPU went (all processes, from /proc; steal excluded)")
+    for column in ("run", "CPU µs/msg", *groups, "stolen", "CPU-bound msg/s", "measured ÷ that"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for run in measured:
+        cpu = run["cpu"]
+        bound = cpu["cpu_bound_per_s"]
+        table.add_row(
+            f"{run['effect']}, {run['consumers']} consumer(s)",
+            f"{cpu['us_per_unit']:.1f}",
+            *(f"{cpu['us_per_unit_by_group'][group]:.1f}" for group in groups),
+            f"{cpu['stolen_share']:.0%}",
+            f"{bound:,}" if bound else "",
+            f"{run['messages_per_s'] / bound:.2f}" if bound else "",
+        )
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.queue_demo_bench")
     add_quick(parser)
@@ -572,6 +606,7 @@ def main() -> None:
     counts = {"floor": 200_000 // scale, "noop": 100_000 // scale, "postgres": 30_000 // scale}
     figures = measure_all(counts, 2_000 // scale, paced_s)
     show(figures)
+    show_cpu(figures["runs"])
     if args.profile:
         with services_for_demo() as urls:
             database_url = recreate_schema(urls.database_url, SCHEMA)
