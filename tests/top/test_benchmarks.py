@@ -6,10 +6,15 @@ percentile (`backing_services/measure.py`). Static checks: running them is `make
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from benchmarks.common import CpuSnapshot, cpu_per_unit, cpu_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = sorted(
@@ -68,3 +73,49 @@ def test_a_quick_pass_writes_under_out_never_over_the_quoted_results() -> None:
         assert not (ROOT / "benchmarks" / "results" / path.name).exists()
     finally:
         path.unlink()
+
+
+def test_a_drains_cpu_is_split_by_process_per_unit_and_stolen_time_is_not_counted_as_work() -> None:
+    before = CpuSnapshot(busy_s=10.0, stolen_s=1.0, by_group={"PostgreSQL": 2.0, "Python": 3.0})
+    after = CpuSnapshot(busy_s=12.0, stolen_s=1.5, by_group={"PostgreSQL": 2.5, "Python": 4.5})
+
+    split = cpu_per_unit(before, after, units=10_000)
+
+    assert split["us_per_unit"] == 200.0
+    assert split["us_per_unit_by_group"] == {"PostgreSQL": 50.0, "Python": 150.0}
+    assert split["stolen_share"] == 0.2
+    assert split["cpu_bound_per_s"] == round((os.cpu_count() or 1) * 10_000 / 2.0)
+
+
+BURN_THEN_WAIT = """
+import time
+input()  # wait for the first snapshot
+deadline = time.process_time() + 0.05
+while time.process_time() < deadline:  # burn 50 ms of CPU
+    pass
+print("burnt", flush=True)
+input()  # stay alive until the second snapshot is taken
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_a_cpu_snapshot_counts_a_python_process_that_worked_between_two_snapshots() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURN_THEN_WAIT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        before = cpu_snapshot()
+        assert child.stdin and child.stdout
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "burnt\n"
+        after = cpu_snapshot()
+    finally:
+        child.communicate("\n", timeout=10)
+
+    assert before and after
+    assert after.by_group["Python"] > before.by_group["Python"]
+    assert after.busy_s > before.busy_s
