@@ -6,11 +6,11 @@ import asyncio
 import signal
 import subprocess
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import redis.asyncio
+from msgspec.structs import replace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
