@@ -31,20 +31,24 @@ from queue_demo.schema import create_tables
 from queue_demo.settings import QueueSettings
 
 # Same shape as queue_demo's statement: mark the batch delivered, return (id, to, callback URL).
+# Each statement takes the batch's ids as one JSON array (queue_demo/inbox.py says why).
 MARK_TWIN_DELIVERED = text(
     "UPDATE messages SET status = 'delivered', updated_at = now()"
-    " WHERE sid = ANY(CAST(:ids AS text[])) AND status <> 'delivered'"
+    " WHERE sid = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json))))"
+    " AND status <> 'delivered'"
     " RETURNING sid, to_number, status_callback"
 )
 # Metering: a message leaves `queued` for `sending` when its sender's slot comes.
 MARK_TWIN_SENDING = text(
     "UPDATE messages SET status = 'sending', updated_at = now()"
-    " WHERE sid = ANY(CAST(:ids AS text[])) AND status = 'queued'"
+    " WHERE sid = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json))))"
+    " AND status = 'queued'"
 )
 # The status callback's delivery, on the message the API serves; a delivered one stays delivered.
 RECORD_TWIN_CALLBACK = text(
     "UPDATE messages SET status_callback_status = :status, status_callback_error = :error,"
-    " updated_at = now() WHERE sid = ANY(CAST(:ids AS text[]))"
+    " updated_at = now()"
+    " WHERE sid = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json))))"
     " AND coalesce(status_callback_status, '') <> 'delivered'"
 )
 Work = Callable[[asyncio.Event], Awaitable[None]]

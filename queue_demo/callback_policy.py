@@ -7,6 +7,7 @@ instead of guessing. The backoff is the repo's one (`error_handling.retry`, thro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import Field
@@ -36,7 +37,8 @@ class CallbackPolicySettings(BaseSettings):
 
 
 class CallbackLedger:
-    """Writes a callback's state on its message. `statement` takes :ids, :status and :error."""
+    """Writes a callback's state on its message. `statement` takes :ids (a JSON array), :status and
+    :error."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], statement: TextClause) -> None:
         self.sessions = sessions
@@ -52,7 +54,8 @@ class CallbackLedger:
         """The same, inside the caller's transaction (the inbox's, for a success)."""
         if message_ids:
             await session.execute(
-                self.statement, {"ids": list(message_ids), "status": status, "error": error}
+                self.statement,
+                {"ids": json.dumps(list(message_ids)), "status": status, "error": error},
             )
 
 

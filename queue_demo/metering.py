@@ -38,7 +38,8 @@ EXTEND_LEASE_LUA = files("queue_demo").joinpath("extend_lease.lua").read_text()
 # queue_demo's own messages table; a host app with its own table passes a statement of this shape.
 MARK_SENDING = text(
     # Compared as text: a malformed id in the batch must not fail the whole statement.
-    "UPDATE messages SET status = 'sending' WHERE id::text = ANY(CAST(:ids AS text[]))"
+    "UPDATE messages SET status = 'sending' WHERE id::text = ANY(ARRAY("
+    " SELECT json_array_elements_text(CAST(:ids AS json))))"
     " AND status = 'queued'"
 )
 
@@ -195,7 +196,7 @@ class MeteredDelivery:
             return {}
         ids = [str(event.payload.get("message_id")) for event in events]
         async with self.sessions.begin() as session:
-            await session.execute(self.mark_sending, {"ids": ids})
+            await session.execute(self.mark_sending, {"ids": json.dumps(ids)})
         return await self.deliver(events)
 
     async def run_scheduler(self, stop: asyncio.Event) -> None:

@@ -31,7 +31,11 @@ LOCK_UNPUBLISHED = text(
     " EXTRACT(EPOCH FROM created_at)::float8 AS created_at"
     " FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
-MARK_PUBLISHED = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
+# The batch's ids as one JSON array, as every batch statement takes them (queue_demo/inbox.py).
+MARK_PUBLISHED = text(
+    "UPDATE outbox SET published_at = now() WHERE id = ANY(ARRAY("
+    " SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(:ids AS json))))"
+)
 
 
 class Publisher(Protocol):
@@ -103,7 +107,7 @@ class Relay:
             ]
             await self.publisher.publish(batch)
             self.crash_points.reached("xadd_before_mark")
-            await session.execute(MARK_PUBLISHED, {"ids": [row.id for row in rows]})
+            await session.execute(MARK_PUBLISHED, {"ids": json.dumps([row.id for row in rows])})
         for row in rows:
             # Debug, not info: one line per event is the trail an investigation follows, not noise.
             with structlog.contextvars.bound_contextvars(

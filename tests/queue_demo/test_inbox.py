@@ -1,10 +1,12 @@
-"""A batch reaches PostgreSQL as one JSON array (inbox ids, delivery rows): exact, whatever the text."""
+"""A batch reaches PostgreSQL as one JSON array (inbox ids, delivery rows, the messages to mark):
+exact, whatever the text."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +16,7 @@ from queue_demo.carrier import SimulatedCarrier
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
 from queue_demo.settings import QueueSettings
+from tests.queue_demo.conftest import create_messages
 
 # What another carrier's ids could hold: each of JSON's, PostgreSQL arrays' and SQL's special
 # characters, and text beyond ASCII.
@@ -107,3 +110,25 @@ async def test_an_id_that_is_not_one_uuid_is_refused_and_never_read_as_two(
             await inbox.record_new(session, "c", [shape.format(a=a, b=b)])
     async with sessions() as session:
         assert await inbox.already_processed(session, "c", [a, b]) == set()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["{a},{b}", '["{a}", "{b}"]', '{a}", "{b}', "{{{a},{b}}}"],
+    ids=["comma", "a JSON array", "quote-breaking", "an array literal"],
+)
+async def test_a_message_id_that_is_two_ids_joined_marks_neither_delivered_and_is_refused_alone(
+    sessions: async_sessionmaker[AsyncSession], settings: QueueSettings, shape: str
+) -> None:
+    a, b, c = await create_messages(sessions, settings, 3)
+    hostile, honest = queued(0), queued(1)
+    hostile = replace(hostile, payload={**hostile.payload, "message_id": shape.format(a=a, b=b)})
+    honest = replace(honest, payload={**honest.payload, "message_id": c})
+
+    refused = await DeliverMessages(sessions, SimulatedCarrier(), settings)([hostile, honest])
+
+    assert list(refused) == [hostile.entry_id]
+    assert "refused by the database" in str(refused[hostile.entry_id])
+    async with sessions() as session:
+        rows = await session.execute(text("SELECT id::text, status FROM messages"))
+    assert dict(rows.all()) == {a: "queued", b: "queued", c: "delivered"}
