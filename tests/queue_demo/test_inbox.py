@@ -33,6 +33,14 @@ HOSTILE_SIDS = [
 ]
 
 
+# Two ids joined into one, in each shape that would split if the text were spliced into SQL or an array.
+TWO_IDS_JOINED = pytest.mark.parametrize(
+    "shape",
+    ["{a},{b}", '["{a}", "{b}"]', '{a}", "{b}', "{{{a},{b}}}"],
+    ids=["comma", "a JSON array", "quote-breaking", "an array literal"],
+)
+
+
 class CarrierReturning(SimulatedCarrier):
     """A carrier whose message ids are chosen by the test, one per recipient."""
 
@@ -96,11 +104,7 @@ async def test_the_inbox_answers_only_the_ids_it_had_not_seen(
         assert await inbox.already_processed(session, "c", [first, third, unseen]) == {first, third}
 
 
-@pytest.mark.parametrize(
-    "shape",
-    ["{a},{b}", '["{a}", "{b}"]', '{a}", "{b}', "{{{a},{b}}}"],
-    ids=["comma", "a JSON array", "quote-breaking", "an array literal"],
-)
+@TWO_IDS_JOINED
 async def test_an_id_that_is_not_one_uuid_is_refused_and_never_read_as_two(
     sessions: async_sessionmaker[AsyncSession], shape: str
 ) -> None:
@@ -112,11 +116,7 @@ async def test_an_id_that_is_not_one_uuid_is_refused_and_never_read_as_two(
         assert await inbox.already_processed(session, "c", [a, b]) == set()
 
 
-@pytest.mark.parametrize(
-    "shape",
-    ["{a},{b}", '["{a}", "{b}"]', '{a}", "{b}', "{{{a},{b}}}"],
-    ids=["comma", "a JSON array", "quote-breaking", "an array literal"],
-)
+@TWO_IDS_JOINED
 async def test_a_message_id_that_is_two_ids_joined_marks_neither_delivered_and_is_refused_alone(
     sessions: async_sessionmaker[AsyncSession], settings: QueueSettings, shape: str
 ) -> None:
