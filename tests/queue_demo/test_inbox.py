@@ -1,12 +1,13 @@
-"""A batch reaches PostgreSQL as one JSON array (inbox ids, delivery rows, the messages to mark):
-exact, whatever the text."""
+"""A batch reaches PostgreSQL as one JSON array (inbox ids, delivery rows, the messages to mark
+delivered or sending): exact, whatever the text."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 
 import pytest
-from msgspec.structs import replace
+import redis.asyncio
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,8 @@ from queue_demo import inbox
 from queue_demo.carrier import SimulatedCarrier
 from queue_demo.delivery import DeliverMessages
 from queue_demo.events import Event
+from queue_demo.metering import Meter, MeteredDelivery, MeterSettings
+from queue_demo.retry import GaveUp
 from queue_demo.settings import QueueSettings
 from tests.queue_demo.conftest import create_messages
 
@@ -53,8 +56,12 @@ class CarrierReturning(SimulatedCarrier):
         return self.sids[to]
 
 
-def queued(n: int) -> Event:
-    payload = {"message_id": str(uuid.uuid4()), "to": f"+1415555{n:04d}", "body": "hi"}
+def queued(n: int, message_id: str | None = None) -> Event:
+    payload = {
+        "message_id": message_id or str(uuid.uuid4()),
+        "to": f"+1415555{n:04d}",
+        "body": "hi",
+    }
     return Event(str(uuid.uuid4()), "message.queued", payload, entry_id=f"1-{n}")
 
 
@@ -121,9 +128,7 @@ async def test_a_message_id_that_is_two_ids_joined_marks_neither_delivered_and_i
     sessions: async_sessionmaker[AsyncSession], settings: QueueSettings, shape: str
 ) -> None:
     a, b, c = await create_messages(sessions, settings, 3)
-    hostile, honest = queued(0), queued(1)
-    hostile = replace(hostile, payload={**hostile.payload, "message_id": shape.format(a=a, b=b)})
-    honest = replace(honest, payload={**honest.payload, "message_id": c})
+    hostile, honest = queued(0, shape.format(a=a, b=b)), queued(1, c)
 
     refused = await DeliverMessages(sessions, SimulatedCarrier(), settings)([hostile, honest])
 
@@ -132,3 +137,27 @@ async def test_a_message_id_that_is_two_ids_joined_marks_neither_delivered_and_i
     async with sessions() as session:
         rows = await session.execute(text("SELECT id::text, status FROM messages"))
     assert dict(rows.all()) == {a: "queued", b: "queued", c: "delivered"}
+
+
+@TWO_IDS_JOINED
+async def test_a_message_id_that_is_two_ids_joined_marks_neither_sending_and_its_batch_goes_on(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: QueueSettings,
+    redis_client: redis.asyncio.Redis,
+    shape: str,
+) -> None:
+    a, b, c = await create_messages(sessions, settings, 3)
+    events = [queued(0, shape.format(a=a, b=b)), queued(1, c)]
+    handed_on: list[Event] = []
+
+    async def deliver(events: Sequence[Event]) -> Mapping[str, GaveUp]:
+        handed_on.extend(events)
+        return {}
+
+    meter = Meter(redis_client, settings, MeterSettings())
+    assert await MeteredDelivery(deliver, meter, sessions).send(events) == {}
+
+    assert handed_on == events
+    async with sessions() as session:
+        rows = await session.execute(text("SELECT id::text, status FROM messages"))
+    assert dict(rows.all()) == {a: "queued", b: "queued", c: "sending"}
