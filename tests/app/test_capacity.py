@@ -92,3 +92,20 @@ def test_the_cli_prints_the_sizing_and_refuses_bad_input_in_one_line(tmp_path: P
     assert missing.returncode == 1
     assert missing.stderr.strip().count("\n") == 0
     assert missing.stderr.startswith("app.capacity: ") and "is missing" in missing.stderr
+
+
+def test_the_readme_shows_what_the_command_prints_from_the_committed_results() -> None:
+    # The README's sizing is the command's output, so a benchmark rerun must carry the README with it.
+    readme = (Path(__file__).parents[2] / "app" / "README.md").read_text()
+    command = "$ python -m app.capacity --sends-per-second 1000\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    # The committed results age and the command would refuse them one day; what they print does not.
+    command_line = [sys.executable, "-m", "app.capacity", "--sends-per-second", "1000"]
+    printed = subprocess.run(
+        [*command_line, "--max-age-days", "100000"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert shown == printed
