@@ -79,11 +79,13 @@ _TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 @dataclass(frozen=True)
 class CpuSnapshot:
-    """Every CPU's busy and stolen seconds since boot, and each named group's CPU seconds."""
+    """Every CPU's busy and stolen seconds since boot, and each named process's CPU seconds."""
 
     busy_s: float  # user, system and interrupts: not idle, not waiting on I/O, not stolen
     stolen_s: float  # taken by the host's other guests: a VM's "slow" that is not this machine's
-    by_group: dict[str, float]
+    # (pid, start time) → (group, CPU seconds). Per process, not summed per group: a process that
+    # ends between two snapshots would take its whole life's CPU out of its group's sum.
+    by_process: dict[tuple[int, int], tuple[str, float]]
 
 
 def cpu_snapshot() -> CpuSnapshot | None:
@@ -94,7 +96,7 @@ def cpu_snapshot() -> CpuSnapshot | None:
         )
     except OSError:
         return None
-    by_group = dict.fromkeys(PROCESS_GROUPS.values(), 0.0)
+    by_process = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             line = stat.read_text()
@@ -103,9 +105,22 @@ def cpu_snapshot() -> CpuSnapshot | None:
         name, fields = line[line.index("(") + 1 : line.rindex(")")], line.rsplit(")", 1)[1].split()
         group = next((g for prefix, g in PROCESS_GROUPS.items() if name.startswith(prefix)), None)
         if group:
-            by_group[group] += (int(fields[11]) + int(fields[12])) / _TICKS_PER_S  # utime, stime
+            cpu_s = (int(fields[11]) + int(fields[12])) / _TICKS_PER_S  # utime, stime
+            by_process[int(stat.parent.name), int(fields[19])] = (group, cpu_s)  # pid, starttime
     ticks = user + nice + system + irq + softirq
-    return CpuSnapshot(ticks / _TICKS_PER_S, steal / _TICKS_PER_S, by_group)
+    return CpuSnapshot(ticks / _TICKS_PER_S, steal / _TICKS_PER_S, by_process)
+
+
+def cpu_by_group(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds each group spent between two snapshots, in the processes alive at the second.
+
+    A process that started in between counts whole; one that ended in between is not counted,
+    since what it spent after the first snapshot ended with it.
+    """
+    spent = dict.fromkeys(PROCESS_GROUPS.values(), 0.0)
+    for key, (group, cpu_s) in after.by_process.items():
+        spent[group] += cpu_s - before.by_process.get(key, (group, 0.0))[1]
+    return spent
 
 
 def cpu_per_unit(before: CpuSnapshot, after: CpuSnapshot, units: int) -> dict[str, Any]:
@@ -116,8 +131,8 @@ def cpu_per_unit(before: CpuSnapshot, after: CpuSnapshot, units: int) -> dict[st
     return {
         "us_per_unit": round(busy / units * 1e6, 1),
         "us_per_unit_by_group": {
-            group: round((after.by_group[group] - before.by_group[group]) / units * 1e6, 1)
-            for group in after.by_group
+            group: round(spent / units * 1e6, 1)
+            for group, spent in cpu_by_group(before, after).items()
         },
         "stolen_share": round(stolen / (busy + stolen), 3) if busy + stolen else 0.0,
         "cpu_bound_per_s": round((os.cpu_count() or 1) * units / busy) if busy else None,

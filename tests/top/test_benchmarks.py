@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.common import CpuSnapshot, cpu_per_unit, cpu_snapshot
+from benchmarks.common import CpuSnapshot, cpu_by_group, cpu_per_unit, cpu_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = sorted(
@@ -76,15 +76,30 @@ def test_a_quick_pass_writes_under_out_never_over_the_quoted_results() -> None:
 
 
 def test_a_drains_cpu_is_split_by_process_per_unit_and_stolen_time_is_not_counted_as_work() -> None:
-    before = CpuSnapshot(busy_s=10.0, stolen_s=1.0, by_group={"PostgreSQL": 2.0, "Python": 3.0})
-    after = CpuSnapshot(busy_s=12.0, stolen_s=1.5, by_group={"PostgreSQL": 2.5, "Python": 4.5})
+    before = CpuSnapshot(10.0, 1.0, {(1, 100): ("PostgreSQL", 2.0), (2, 200): ("Python", 3.0)})
+    after = CpuSnapshot(
+        12.0,
+        1.5,
+        {(1, 100): ("PostgreSQL", 2.5), (2, 200): ("Python", 4.0), (3, 300): ("Python", 0.5)},
+    )
 
     split = cpu_per_unit(before, after, units=10_000)
 
     assert split["us_per_unit"] == 200.0
-    assert split["us_per_unit_by_group"] == {"PostgreSQL": 50.0, "Python": 150.0}
+    # Process 3 started between the snapshots: all its CPU is the drain's.
+    assert split["us_per_unit_by_group"] == {"PostgreSQL": 50.0, "Redis": 0.0, "Python": 150.0}
     assert split["stolen_share"] == 0.2
     assert split["cpu_bound_per_s"] == round((os.cpu_count() or 1) * 10_000 / 2.0)
+
+
+def test_a_process_that_ends_between_two_snapshots_takes_nothing_from_its_groups_cpu() -> None:
+    before = CpuSnapshot(10.0, 0.0, {(1, 100): ("Python", 3.0), (2, 200): ("Python", 9.0)})
+    after = CpuSnapshot(11.0, 0.0, {(1, 100): ("Python", 4.0)})  # process 2 has ended
+    # A pid the kernel gave again, to a process started later, is another process.
+    reused = CpuSnapshot(11.0, 0.0, {(1, 100): ("Python", 4.0), (2, 250): ("Python", 0.5)})
+
+    assert cpu_by_group(before, after)["Python"] == 1.0
+    assert cpu_by_group(before, reused)["Python"] == 1.5
 
 
 BURN_THEN_WAIT = """
@@ -117,5 +132,27 @@ def test_a_cpu_snapshot_counts_a_python_process_that_worked_between_two_snapshot
         child.communicate("\n", timeout=10)
 
     assert before and after
-    assert after.by_group["Python"] > before.by_group["Python"]
+    assert cpu_by_group(before, after)["Python"] > 0
     assert after.busy_s > before.busy_s
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_a_python_process_that_worked_and_then_ended_between_two_snapshots_counts_nothing() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURN_THEN_WAIT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin and child.stdout
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline() == "burnt\n"  # its 50 ms are spent before the first snapshot
+    before = cpu_snapshot()
+    child.communicate("\n", timeout=10)
+    after = cpu_snapshot()
+
+    assert before and after
+    assert any(key[0] == child.pid for key in before.by_process)
+    assert not any(key[0] == child.pid for key in after.by_process)
+    assert cpu_by_group(before, after)["Python"] >= 0
