@@ -113,20 +113,29 @@ input()  # stay alive until the second snapshot is taken
 """
 
 
-@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
-def test_a_cpu_snapshot_counts_a_python_process_that_worked_between_two_snapshots() -> None:
-    child = subprocess.Popen(
+def started_burner() -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-c", BURN_THEN_WAIT],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+def burn(child: subprocess.Popen[str]) -> None:
+    """Tell the child to burn its 50 ms, and return once it has."""
+    assert child.stdin and child.stdout
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline() == "burnt\n"
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_a_cpu_snapshot_counts_a_python_process_that_worked_between_two_snapshots() -> None:
+    child = started_burner()
     try:
         before = cpu_snapshot()
-        assert child.stdin and child.stdout
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        assert child.stdout.readline() == "burnt\n"
+        burn(child)
         after = cpu_snapshot()
     finally:
         child.communicate("\n", timeout=10)
@@ -138,21 +147,15 @@ def test_a_cpu_snapshot_counts_a_python_process_that_worked_between_two_snapshot
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
 def test_a_python_process_that_worked_and_then_ended_between_two_snapshots_counts_nothing() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", BURN_THEN_WAIT],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdin and child.stdout
-    child.stdin.write("go\n")
-    child.stdin.flush()
-    assert child.stdout.readline() == "burnt\n"  # its 50 ms are spent before the first snapshot
-    before = cpu_snapshot()
-    child.communicate("\n", timeout=10)
+    child = started_burner()
+    try:
+        burn(child)  # its 50 ms are spent before the first snapshot
+        before = cpu_snapshot()
+    finally:
+        child.communicate("\n", timeout=10)
     after = cpu_snapshot()
 
     assert before and after
-    assert any(key[0] == child.pid for key in before.by_process)
-    assert not any(key[0] == child.pid for key in after.by_process)
+    childs = [key for key in before.by_process if key[0] == child.pid]  # (pid, start time)
+    assert childs and not after.by_process.keys() & set(childs)
     assert cpu_by_group(before, after)["Python"] >= 0
